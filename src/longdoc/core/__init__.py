@@ -1,0 +1,1 @@
+"""Domain types, errors and ids. Imports nothing else of longdoc."""

@@ -1,0 +1,1 @@
+"""Turn the bytes of every accepted format into a core.Document."""

@@ -1,0 +1,23 @@
+"""Which backend parses which format. Backends are imported only when their format is met."""
+
+from __future__ import annotations
+
+import importlib
+
+from longdoc.core.errors import ParseFailed
+from longdoc.parsing.base import ParserBackend
+
+# format name (as ``sniff`` returns it) -> "module:Class" of its backend
+BACKENDS: dict[str, str] = {
+    # "pdf": "longdoc.parsing.pdf:PdfBackend",
+    # backends register here, one line per format
+}
+
+
+def backend_for(fmt: str) -> ParserBackend:
+    target = BACKENDS.get(fmt)
+    if target is None:
+        raise ParseFailed(f"unsupported format: {fmt}")
+    module_name, class_name = target.split(":")
+    backend: ParserBackend = getattr(importlib.import_module(module_name), class_name)()
+    return backend

@@ -15,10 +15,6 @@ from longdoc.core.documents import Document
 EXPECTED = Path(__file__).parent / "expected"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--regen-golden", action="store_true", help="rewrite the golden files")
-
-
 class Golden:
     def __init__(self, regenerate: bool) -> None:
         self.regenerate = regenerate

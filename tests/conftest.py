@@ -2,8 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+
+from longdoc.config import Settings
+from support.stores import STORES, store_url
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--regen-golden", action="store_true", help="rewrite the parser golden files")
+
+
+@pytest.fixture(params=STORES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using this runs against SQLite and against PostgreSQL (skipped without one)."""
+    with store_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", storage={"database_url": database_url})
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[object]:
+    from longdoc.services import build_services
+
+    built = build_services(settings)
+    yield built
+    built.close()

@@ -1,0 +1,94 @@
+"""A real ``longdoc serve`` process on a loopback port, for tests driven by the official SDKs."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+KEY_LINE = re.compile(r"^LONGDOC_API_KEY=(\S+)$")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LongdocServer:
+    def __init__(self, data_dir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.env = {**os.environ, "LONGDOC_JOBS__POLL_SECONDS": "0.1", **(env or {})}
+        if database_url:
+            self.env["LONGDOC_STORAGE__DATABASE_URL"] = database_url
+        self.api_key: str | None = None
+        self.output: list[str] = []
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> LongdocServer:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "longdoc.cli", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read_output, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError("longdoc serve exited:\n" + "".join(self.output[-50:]))
+            try:
+                if httpx.get(f"{self.origin}/healthz", timeout=1).status_code == 200:
+                    self._await_output_settled()
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("longdoc serve did not become healthy:\n" + "".join(self.output[-50:]))
+
+    def _await_output_settled(self) -> None:
+        # The key line is printed before the server listens; give the reader thread a moment.
+        for _ in range(20):
+            if self.api_key or any("longdoc serving" in line for line in self.output):
+                return
+            time.sleep(0.05)
+
+    def _read_output(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            self.output.append(line)
+            match = KEY_LINE.match(line.strip())
+            if match:
+                self.api_key = match.group(1)
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+    def kill(self) -> None:
+        """Stop without any chance to clean up, as a crash would."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None

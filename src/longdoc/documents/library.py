@@ -46,8 +46,10 @@ class DocumentLibrary:
             return self._limits.batch_file_bytes
         return self._limits.document_bytes
 
-    def open_writer(self, purpose: FilePurpose) -> BlobWriter:
-        return self._blobs.writer(max_bytes=self.upload_limit(purpose))
+    def open_writer(self) -> BlobWriter:
+        """A writer for upload bytes, capped at the largest limit of any purpose."""
+        largest = max(self.upload_limit(p) for p in UPLOAD_PURPOSES)
+        return self._blobs.writer(max_bytes=largest)
 
     def add(self, account_id: str, staged: StagedBlob, *, filename: str, purpose: FilePurpose, head: bytes) -> FileRecord:
         """Record staged bytes as a new file of ``account_id`` and queue its parse.
@@ -93,6 +95,12 @@ class DocumentLibrary:
     def _check_upload(self, staged: StagedBlob, purpose: FilePurpose, head: bytes) -> None:
         if staged.size == 0:
             raise InvalidRequest("the file is empty", param="file")
+        limit = self.upload_limit(purpose)
+        if staged.size > limit:
+            raise TooLarge(
+                f"the file is {staged.size:,} bytes, over the limit of {limit:,} for purpose '{purpose}'",
+                param="file",
+            )
         if purpose is FilePurpose.FILE_EXTRACT and head.startswith(_IMAGE_MAGIC):
             if staged.size > self._limits.image_bytes:
                 raise TooLarge(

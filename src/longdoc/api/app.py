@@ -1,0 +1,34 @@
+"""The app factory: one FastAPI app serving both protocol families over one set of services."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import longdoc
+from longdoc.api import health
+from longdoc.api.errors import install_error_handlers
+from longdoc.api.observability import Metrics, RequestContext
+from longdoc.api.openai.files import router as files_router
+from longdoc.api.openai.files.serving import FilesServing
+from longdoc.services import Services
+
+OPENAI_PREFIXES = ("/v1", "/compatible-mode/v1")
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="longdoc",
+        version=longdoc.__version__,
+        description="Qwen-Long and Qwen-Doc-Turbo compatible document intelligence, self-hosted.",
+    )
+    app.state.services = services
+    app.state.metrics = Metrics(services.queue)
+    app.state.files = FilesServing(services.library)
+
+    install_error_handlers(app)
+    app.include_router(health.build_router())
+    files = files_router.build_router()
+    for prefix in OPENAI_PREFIXES:
+        app.include_router(files, prefix=prefix)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
+    return app

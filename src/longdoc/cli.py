@@ -1,0 +1,156 @@
+"""``longdoc serve | worker | keys | parse`` — the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from longdoc.config import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    overrides: dict[str, Any] = dict(extra)
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return load_settings(getattr(args, "config", None), **overrides)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format='{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","message":%(message)r}',
+        stream=sys.stderr,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from longdoc.api.app import create_app
+    from longdoc.services import build_services
+
+    settings = _settings(args)
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    _configure_logging(settings.server.log_level)
+    services = build_services(settings)
+    key = services.keys.bootstrap("default")
+    if key:
+        print("Created account 'default' with a new API key:", flush=True)
+        print(f"LONGDOC_API_KEY={key}", flush=True)
+    services.start_workers(settings.server.workers_in_process)
+    app = create_app(services)
+    print(f"longdoc serving on http://{host}:{port} (data: {settings.data_dir.resolve()})", flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from longdoc.services import build_services
+
+    settings = _settings(args)
+    _configure_logging(settings.server.log_level)
+    services = build_services(settings)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    services.start_workers(args.threads)
+    print(f"longdoc worker: {args.threads} thread(s) on {settings.database_url.split('@')[-1]}", flush=True)
+    stopped.wait()
+    services.close()
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from longdoc.accounts.keys import KeyService
+    from longdoc.storage.database import Database
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    db.migrate()
+    key = KeyService(db).create_key(args.account)
+    db.dispose()
+    print(f"New key for account '{args.account}':")
+    print(key)
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from longdoc.core.documents import ParsingStrategy
+    from longdoc.core.errors import ParseFailed
+    from longdoc.parsing import parse_path
+
+    settings = _settings(args)
+    try:
+        document = parse_path(
+            Path(args.file), strategy=ParsingStrategy(args.strategy), filename=Path(args.file).name,
+            settings=settings.parsing,
+        )
+    except ParseFailed as exc:
+        print(f"longdoc parse: {args.file}: {exc.message}", file=sys.stderr)
+        return 1
+    except FileNotFoundError:
+        print(f"longdoc parse: {args.file}: no such file", file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump(document.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(document.text + "\n")
+    for error in document.errors:
+        print(f"longdoc parse: page {error.page}: {error.reason}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="longdoc", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="data folder (default ./longdoc-data)")
+        p.add_argument("--config", type=Path, help="a TOML settings file (default ./longdoc.toml)")
+
+    serve = commands.add_parser("serve", help="API, workers and playground in one process")
+    common(serve)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run background jobs (parse, index, batch)")
+    common(worker)
+    worker.add_argument("--threads", type=int, default=2)
+    worker.set_defaults(func=cmd_worker)
+
+    keys = commands.add_parser("keys", help="manage API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key (and the account if new)")
+    common(create)
+    create.add_argument("--account", required=True)
+    create.set_defaults(func=cmd_keys_create)
+
+    parse = commands.add_parser("parse", help="print a file's parsed text without a server")
+    common(parse)
+    parse.add_argument("file")
+    parse.add_argument("--strategy", default="auto", choices=["auto", "text_only", "text_and_images"])
+    parse.add_argument("--json", action="store_true", help="print the whole Document as JSON")
+    parse.set_defaults(func=cmd_parse)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,7 +27,7 @@ from support.server import LongdocServer  # noqa: E402
 UPLOAD_MB = int(os.environ.get("BENCH_UPLOAD_MB", "64"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "400"))
 
-PEER_APP = '''
+PEER_APP = """
 import os, sys, tempfile, uvicorn
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -45,7 +45,7 @@ async def upload(request):
 
 app = Starlette(routes=[Route("/upload", upload, methods=["POST"])])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
-'''
+"""
 
 
 def free_port() -> int:
@@ -60,7 +60,9 @@ def timed_uploads(url: str, path: Path, headers: dict[str, str], rounds: int = 3
         for _ in range(rounds):
             with path.open("rb") as f:
                 started = time.perf_counter()
-                r = client.post(url, headers=headers, files={"file": (path.name, f)}, data={"purpose": "batch"})
+                r = client.post(
+                    url, headers=headers, files={"file": (path.name, f)}, data={"purpose": "batch"}
+                )
                 elapsed = time.perf_counter() - started
             r.raise_for_status()
             best = max(best, path.stat().st_size / 1e6 / elapsed)
@@ -106,20 +108,32 @@ def main() -> None:
 
         with httpx.Client() as client:
             small = [
-                client.post(f"{server.origin}/v1/files", headers=auth,
-                            files={"file": (f"f{i}.txt", b"x" * 100)}, data={"purpose": "batch"}).json()["id"]
+                client.post(
+                    f"{server.origin}/v1/files",
+                    headers=auth,
+                    files={"file": (f"f{i}.txt", b"x" * 100)},
+                    data={"purpose": "batch"},
+                ).json()["id"]
                 for i in range(50)
             ]
         list_rps = requests_per_second(f"{server.origin}/v1/files?limit=20", auth, REQUESTS)
         get_rps = requests_per_second(f"{server.origin}/v1/files/{small[7]}", auth, REQUESTS)
         floor_rps = requests_per_second(f"{server.origin}/healthz", {}, REQUESTS)
 
-        print(f"\n### Files API on loopback ({UPLOAD_MB} MB upload, best of 3; {REQUESTS} requests, 4 threads)\n")
+        print(
+            f"\n### Files API on loopback ({UPLOAD_MB} MB upload, best of 3; {REQUESTS} requests, 4 threads)\n"
+        )
         print("| measure | longdoc | peer | longdoc / peer |")
         print("| --- | ---: | ---: | ---: |")
-        print(f"| upload MB/s (peer: Starlette request.form + fsync) | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f} |")
-        print(f"| list files req/s (peer: /healthz) | {list_rps:.0f} | {floor_rps:.0f} | {list_rps / floor_rps:.2f} |")
-        print(f"| retrieve file req/s (peer: /healthz) | {get_rps:.0f} | {floor_rps:.0f} | {get_rps / floor_rps:.2f} |")
+        print(
+            f"| upload MB/s (peer: Starlette request.form + fsync) | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f} |"
+        )
+        print(
+            f"| list files req/s (peer: /healthz) | {list_rps:.0f} | {floor_rps:.0f} | {list_rps / floor_rps:.2f} |"
+        )
+        print(
+            f"| retrieve file req/s (peer: /healthz) | {get_rps:.0f} | {floor_rps:.0f} | {get_rps / floor_rps:.2f} |"
+        )
     finally:
         peer.terminate()
         server.stop()

@@ -93,7 +93,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         document = parse_path(
-            Path(args.file), strategy=ParsingStrategy(args.strategy), filename=Path(args.file).name,
+            Path(args.file),
+            strategy=ParsingStrategy(args.strategy),
+            filename=Path(args.file).name,
             settings=settings.parsing,
         )
     except ParseFailed as exc:

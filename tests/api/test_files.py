@@ -63,7 +63,9 @@ def test_list_is_newest_first_and_pages_with_after(alice: Caller) -> None:
 
 @pytest.mark.parametrize("limit", ["0", "101", "x"])
 def test_list_limit_out_of_range(alice: Caller, limit: str) -> None:
-    assert_openai_error(alice.client.get(f"/v1/files?limit={limit}", headers=alice.headers), 400, param="limit")
+    assert_openai_error(
+        alice.client.get(f"/v1/files?limit={limit}", headers=alice.headers), 400, param="limit"
+    )
 
 
 def test_accounts_never_see_each_other_s_files(alice: Caller, bob: Caller) -> None:
@@ -99,13 +101,21 @@ def test_shared_bytes_survive_one_owner_deleting(alice: Caller, bob: Caller, ser
 
 def test_upload_errors(alice: Caller) -> None:
     client, headers = alice.client, alice.headers
-    bad_purpose = client.post("/v1/files", headers=headers, files={"file": ("a.txt", b"x")}, data={"purpose": "x"})
-    assert_openai_error(bad_purpose, 400, param="purpose", message="'purpose' must be 'file-extract' or 'batch'")
+    bad_purpose = client.post(
+        "/v1/files", headers=headers, files={"file": ("a.txt", b"x")}, data={"purpose": "x"}
+    )
+    assert_openai_error(
+        bad_purpose, 400, param="purpose", message="'purpose' must be 'file-extract' or 'batch'"
+    )
     no_purpose = client.post("/v1/files", headers=headers, files={"file": ("a.txt", b"x")})
     assert_openai_error(no_purpose, 400, param="purpose")
-    no_file = client.post("/v1/files", headers=headers, data={"purpose": "file-extract"}, files={"other": ("a", b"x")})
+    no_file = client.post(
+        "/v1/files", headers=headers, data={"purpose": "file-extract"}, files={"other": ("a", b"x")}
+    )
     assert_openai_error(no_file, 400, param="file")
-    empty = client.post("/v1/files", headers=headers, files={"file": ("a.txt", b"")}, data={"purpose": "file-extract"})
+    empty = client.post(
+        "/v1/files", headers=headers, files={"file": ("a.txt", b"")}, data={"purpose": "file-extract"}
+    )
     assert_openai_error(empty, 400, param="file", message="the file is empty")
     not_multipart = client.post("/v1/files", headers=headers, json={"purpose": "file-extract"})
     assert_openai_error(not_multipart, 400, param="file")
@@ -113,7 +123,11 @@ def test_upload_errors(alice: Caller) -> None:
 
 def test_keys_are_required_on_every_route(client, alice: Caller) -> None:  # type: ignore[no-untyped-def]
     for headers in [{}, {"Authorization": "Bearer sk-wrong"}, {"Authorization": "Basic abc"}]:
-        for method, path in [("GET", "/v1/files"), ("POST", "/compatible-mode/v1/files"), ("GET", "/v1/files/x")]:
+        for method, path in [
+            ("GET", "/v1/files"),
+            ("POST", "/compatible-mode/v1/files"),
+            ("GET", "/v1/files/x"),
+        ]:
             response = client.request(method, path, headers=headers)
             assert_openai_error(response, 401, code="invalid_api_key", message="Invalid API-key provided.")
 

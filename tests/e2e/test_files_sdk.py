@@ -70,7 +70,9 @@ def test_a_restart_keeps_files_bytes_and_status(server: LongdocServer, tmp_path:
     assert client.files.content(file.id).read() == path.read_bytes()
 
 
-def test_an_upload_interrupted_by_a_crash_is_parsed_after_restart(server: LongdocServer, tmp_path: Path) -> None:
+def test_an_upload_interrupted_by_a_crash_is_parsed_after_restart(
+    server: LongdocServer, tmp_path: Path
+) -> None:
     """The parse job is durable: a server killed right after accepting an upload parses it on restart."""
     client = openai_client(server)
     path = tmp_path / "big.txt"
@@ -88,7 +90,9 @@ def test_error_envelopes_over_raw_http(server: LongdocServer) -> None:
     assert_openai_error(raw(server, "GET", "/v1/files"), 401, code="invalid_api_key")
     assert_openai_error(raw(server, "GET", "/v1/files", "sk-nope"), 401, message="Invalid API-key provided.")
     assert_openai_error(raw(server, "GET", "/v1/files/file-fe-000000000000000000000000", key), 404)
-    bad = raw(server, "POST", "/v1/files", key, files={"file": ("a.txt", b"x")}, data={"purpose": "fine-tune"})
+    bad = raw(
+        server, "POST", "/v1/files", key, files={"file": ("a.txt", b"x")}, data={"purpose": "fine-tune"}
+    )
     assert_openai_error(bad, 400, param="purpose", message="'purpose' must be 'file-extract' or 'batch'")
     assert_openai_error(raw(server, "GET", "/v1/files?limit=500", key), 400, param="limit")
 

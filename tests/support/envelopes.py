@@ -6,7 +6,12 @@ from typing import Any
 
 
 def assert_openai_error(
-    response: Any, status: int, *, param: str | None = None, code: str | None = None, message: str | None = None
+    response: Any,
+    status: int,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    message: str | None = None,
 ) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers.get("x-request-id")

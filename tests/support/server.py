@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 class LongdocServer:
-    def __init__(self, data_dir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.env = {**os.environ, "LONGDOC_JOBS__POLL_SECONDS": "0.1", **(env or {})}
@@ -39,7 +41,16 @@ class LongdocServer:
 
     def start(self, timeout: float = 60.0) -> LongdocServer:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "longdoc.cli", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            [
+                sys.executable,
+                "-m",
+                "longdoc.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

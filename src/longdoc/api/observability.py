@@ -24,11 +24,15 @@ class Metrics:
     def __init__(self, queue: JobQueue) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "longdoc_http_requests", "HTTP requests by route and status", ["method", "route", "status"],
+            "longdoc_http_requests",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "longdoc_http_request_seconds", "HTTP request latency by route", ["method", "route"],
+            "longdoc_http_request_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
         )

@@ -24,7 +24,7 @@ from longdoc.storage.files import FileRepository
 
 PARSE_JOB = "parse"
 UPLOAD_PURPOSES = (FilePurpose.FILE_EXTRACT, FilePurpose.BATCH)
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
 class DocumentLibrary:
@@ -51,7 +51,7 @@ class DocumentLibrary:
         largest = max(self.upload_limit(p) for p in UPLOAD_PURPOSES)
         return self._blobs.writer(max_bytes=largest)
 
-    def add(self, account_id: str, staged: StagedBlob, *, filename: str, purpose: FilePurpose, head: bytes) -> FileRecord:
+    def add(self, account_id: str, staged: StagedBlob, *, filename: str, purpose: FilePurpose) -> FileRecord:
         """Record staged bytes as a new file of ``account_id`` and queue its parse.
 
         The temp file is always removed. The blob is published before the record commits (so a
@@ -59,7 +59,7 @@ class DocumentLibrary:
         the last other copy removed it in between).
         """
         try:
-            self._check_upload(staged, purpose, head)
+            self._check_upload(staged, purpose)
             self._blobs.publish(staged)
             needs_parse = purpose is FilePurpose.FILE_EXTRACT
             record = FileRecord(
@@ -92,7 +92,7 @@ class DocumentLibrary:
         finally:
             self._blobs.discard(staged)
 
-    def _check_upload(self, staged: StagedBlob, purpose: FilePurpose, head: bytes) -> None:
+    def _check_upload(self, staged: StagedBlob, purpose: FilePurpose) -> None:
         if staged.size == 0:
             raise InvalidRequest("the file is empty", param="file")
         limit = self.upload_limit(purpose)
@@ -101,12 +101,12 @@ class DocumentLibrary:
                 f"the file is {staged.size:,} bytes, over the limit of {limit:,} for purpose '{purpose}'",
                 param="file",
             )
-        if purpose is FilePurpose.FILE_EXTRACT and head.startswith(_IMAGE_MAGIC):
-            if staged.size > self._limits.image_bytes:
-                raise TooLarge(
-                    f"the image is {staged.size:,} bytes, over the image limit of {self._limits.image_bytes:,}",
-                    param="file",
-                )
+        is_image = purpose is FilePurpose.FILE_EXTRACT and staged.head.startswith(IMAGE_MAGIC)
+        if is_image and staged.size > self._limits.image_bytes:
+            raise TooLarge(
+                f"the image is {staged.size:,} bytes, over the image limit of {self._limits.image_bytes:,}",
+                param="file",
+            )
 
     # -- reading
     def get(self, account_id: str, file_id: str) -> FileRecord:

@@ -108,7 +108,9 @@ class JobQueue:
         """
         with self._db.write() as conn:
             yield conn
-            if not self._held(conn, job, state=JobState.DONE.value, finished_at=time.time(), lease_token=None):
+            if not self._held(
+                conn, job, state=JobState.DONE.value, finished_at=time.time(), lease_token=None
+            ):
                 raise LeaseLost(f"job {job.id} was taken over by another worker")
 
     def finish(self, job: Job) -> None:

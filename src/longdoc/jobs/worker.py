@@ -93,14 +93,25 @@ class Worker:
 class WorkerPool:
     """``count`` worker threads sharing one stop signal."""
 
-    def __init__(self, queue: JobQueue, handlers: Mapping[str, JobHandler], *, count: int,
-                 poll_seconds: float, lease_seconds: float) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        handlers: Mapping[str, JobHandler],
+        *,
+        count: int,
+        poll_seconds: float,
+        lease_seconds: float,
+    ) -> None:
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(
                 target=Worker(
-                    queue, handlers, poll_seconds=poll_seconds, lease_seconds=lease_seconds,
-                    stop=self._stop, name=f"worker-{i}",
+                    queue,
+                    handlers,
+                    poll_seconds=poll_seconds,
+                    lease_seconds=lease_seconds,
+                    stop=self._stop,
+                    name=f"worker-{i}",
                 ).run,
                 name=f"longdoc-worker-{i}",
                 daemon=True,

@@ -7,6 +7,7 @@ when a blob is no longer referenced; ``delete`` just removes it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -17,6 +18,7 @@ from typing import BinaryIO, Protocol
 
 from longdoc.core.errors import TooLarge
 
+HEAD_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -26,24 +28,43 @@ class StagedBlob:
     temp_path: Path
     sha256: str
     size: int
+    head: bytes  # the first bytes, to sniff the format without reopening the file
+
+
+class BlobWriter:
+    """Streams bytes into a temp file while hashing them; ``close`` makes it a StagedBlob."""
+
+    def __init__(self, out: BinaryIO, temp_path: Path, max_bytes: int | None) -> None:
+        self._out = out
+        self._temp = temp_path
+        self._max = max_bytes
+        self._digest = hashlib.sha256()
+        self._head = b""
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._max is not None and self.size > self._max:
+            self.abort()
+            raise TooLarge(f"the file is larger than the limit of {self._max:,} bytes", param="file")
+        if len(self._head) < HEAD_BYTES:
+            self._head = (self._head + chunk)[:HEAD_BYTES]
+        self._digest.update(chunk)
+        self._out.write(chunk)
+
+    def close(self) -> StagedBlob:
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self._out.close()
+        return StagedBlob(self._temp, self._digest.hexdigest(), self.size, self._head)
+
+    def abort(self) -> None:
+        self._out.close()
+        self._temp.unlink(missing_ok=True)
 
 
 class BlobStore(Protocol):
-    def writer(self, *, max_bytes: int | None = None) -> BlobWriter:
-        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="stage-")
-        return BlobWriter(os.fdopen(fd, "wb"), Path(name), max_bytes)
-
-    def stage(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StagedBlob:
-        """Write ``chunks`` to a temp file; raise TooLarge (removing it) past ``max_bytes``."""
-        writer = self.writer(max_bytes=max_bytes)
-        try:
-            for chunk in chunks:
-                writer.write(chunk)
-        except BaseException:
-            writer.abort()
-            raise
-        return writer.close()
-
+    def writer(self, *, max_bytes: int | None = None) -> BlobWriter: ...
     def publish(self, staged: StagedBlob) -> None: ...
     def discard(self, staged: StagedBlob) -> None: ...
     def put_bytes(self, data: bytes) -> str: ...
@@ -64,35 +85,27 @@ class FilesystemBlobStore:
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
+    def writer(self, *, max_bytes: int | None = None) -> BlobWriter:
+        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="stage-")
+        return BlobWriter(os.fdopen(fd, "wb"), Path(name), max_bytes)
+
     def stage(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StagedBlob:
         """Write ``chunks`` to a temp file; raise TooLarge (removing it) past ``max_bytes``."""
-        digest = hashlib.sha256()
-        size = 0
-        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="stage-")
-        temp = Path(name)
+        writer = self.writer(max_bytes=max_bytes)
         try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise TooLarge(f"the file is larger than the limit of {max_bytes:,} bytes")
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            for chunk in chunks:
+                writer.write(chunk)
         except BaseException:
-            temp.unlink(missing_ok=True)
+            writer.abort()
             raise
-        return StagedBlob(temp, digest.hexdigest(), size)
+        return writer.close()
 
     def publish(self, staged: StagedBlob) -> None:
         """Make the staged bytes readable under their hash; identical bytes are kept once."""
         final = self._path(staged.sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(staged.temp_path, final)
-        except FileExistsError:
-            pass
         _fsync_dir(final.parent)
 
     def discard(self, staged: StagedBlob) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 
@@ -12,13 +12,15 @@ from longdoc.storage.tables import files
 
 
 def _record(row: Row[Any]) -> FileRecord:
-    return FileRecord.model_validate(row._asdict() | {"purpose": FilePurpose(row.purpose)}, from_attributes=False)
+    return FileRecord.model_validate(
+        row._asdict() | {"purpose": FilePurpose(row.purpose)}, from_attributes=False
+    )
 
 
 class FileRepository:
     """SQL for ``files``; callers pass the transaction so that a file and its job commit together."""
 
-    columns = [c for c in files.c if c.name != "seq"]
+    columns: ClassVar = [c for c in files.c if c.name != "seq"]
 
     def insert(self, conn: Connection, record: FileRecord) -> None:
         conn.execute(insert(files).values(**record.model_dump(), seq=time.time_ns()))
@@ -61,12 +63,16 @@ class FileRepository:
     def usage(self, conn: Connection, account_id: str) -> tuple[int, int]:
         """(files, bytes) the account holds."""
         row = conn.execute(
-            select(func.count(), func.coalesce(func.sum(files.c.bytes), 0)).where(files.c.account_id == account_id)
+            select(func.count(), func.coalesce(func.sum(files.c.bytes), 0)).where(
+                files.c.account_id == account_id
+            )
         ).one()
         return int(row[0]), int(row[1])
 
     def set_status(self, conn: Connection, file_id: str, status: FileStatus, **fields: Any) -> bool:
-        result = conn.execute(update(files).where(files.c.id == file_id).values(status=status.value, **fields))
+        result = conn.execute(
+            update(files).where(files.c.id == file_id).values(status=status.value, **fields)
+        )
         return result.rowcount > 0
 
     def delete(self, conn: Connection, account_id: str, file_id: str) -> FileRecord | None:

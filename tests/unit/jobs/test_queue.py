@@ -101,7 +101,8 @@ def test_a_killed_worker_s_job_completes_exactly_once(db: Database, database_url
 
     doomed = subprocess.Popen(
         [sys.executable, str(SLOW_WORKER), database_url, "--name", "doomed", "--pause", "30"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert doomed.stdout is not None
     assert doomed.stdout.readline().startswith(f"claimed {job_id} attempt 1")
@@ -110,7 +111,9 @@ def test_a_killed_worker_s_job_completes_exactly_once(db: Database, database_url
 
     survivor = subprocess.run(
         [sys.executable, str(SLOW_WORKER), database_url, "--name", "survivor"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert survivor.returncode == 0, survivor.stderr
     assert f"claimed {job_id} attempt 2" in survivor.stdout

@@ -51,7 +51,10 @@ def build_router() -> APIRouter:
     @router.post("/files", response_model=FileObject, openapi_extra=_UPLOAD_BODY)
     async def create_file(request: Request, caller: Caller, files: Serving) -> FileObject:
         return await files.upload(
-            caller, request.headers.get("content-type", ""), request.stream(), request.query_params.get("purpose")
+            caller,
+            request.headers.get("content-type", ""),
+            request.stream(),
+            request.query_params.get("purpose"),
         )
 
     @router.get("/files", response_model=FileList)

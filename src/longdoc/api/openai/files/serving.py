@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator, Iterator
 
 from starlette.concurrency import run_in_threadpool
 
+from longdoc.api.openai.files.multipart import read_upload
+from longdoc.api.openai.files.protocol import FileDeleted, FileList, FileObject
 from longdoc.core.accounts import Principal
 from longdoc.core.documents import Document
 from longdoc.core.errors import InvalidRequest
 from longdoc.core.files import FileRecord
 from longdoc.documents.library import DocumentLibrary
-from longdoc.api.openai.files.multipart import read_upload
-from longdoc.api.openai.files.protocol import FileDeleted, FileList, FileObject
 
 CONTENT_CHUNK = 256 * 1024
 
@@ -21,8 +21,9 @@ class FilesServing:
     def __init__(self, library: DocumentLibrary) -> None:
         self._library = library
 
-    async def upload(self, principal: Principal, content_type: str, body: AsyncIterator[bytes],
-                     query_purpose: str | None) -> FileObject:
+    async def upload(
+        self, principal: Principal, content_type: str, body: AsyncIterator[bytes], query_purpose: str | None
+    ) -> FileObject:
         # The purpose may arrive after the file part, so its own limit is checked once all is read.
         form = await read_upload(content_type, body, self._library.open_writer)
         writer = form.writer
@@ -38,13 +39,18 @@ class FilesServing:
             raise
         staged = await run_in_threadpool(writer.close)
         record = await run_in_threadpool(
-            self._library.add, principal.account_id, staged, filename=form.filename, purpose=purpose,
-            head=writer.head,
+            self._library.add,
+            principal.account_id,
+            staged,
+            filename=form.filename,
+            purpose=purpose,
         )
         return FileObject.of(record)
 
     def list(self, principal: Principal, *, after: str | None, limit: int, purpose: str | None) -> FileList:
-        records, has_more = self._library.list(principal.account_id, limit=limit, after=after, purpose=purpose)
+        records, has_more = self._library.list(
+            principal.account_id, limit=limit, after=after, purpose=purpose
+        )
         data = [FileObject.of(r) for r in records]
         return FileList(
             data=data,

@@ -7,9 +7,8 @@ import re
 import pytest
 
 from longdoc.services import Services
+from support.callers import Caller
 from support.envelopes import assert_openai_error
-
-from .conftest import Caller
 
 PREFIXES = ["/v1", "/compatible-mode/v1"]
 

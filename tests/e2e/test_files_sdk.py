@@ -8,9 +8,7 @@ import openai
 import pytest
 
 from support.envelopes import assert_openai_error
-from support.server import LongdocServer
-
-from .conftest import create_key, openai_client, raw, wait_for_status
+from support.server import LongdocServer, create_key, openai_client, raw, wait_for_status
 
 TEXT = "longdoc end-to-end test.\nThe warranty of the X1 is 24 months.\n"
 

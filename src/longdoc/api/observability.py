@@ -79,8 +79,7 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _route_template(scope)
             method = scope["method"]
             self.metrics.requests.labels(method, template, str(status)).inc()
             self.metrics.latency.labels(method, template).observe(elapsed)
@@ -96,3 +95,17 @@ class RequestContext:
                     }
                 )
             )
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route with its mount prefix, e.g. ``/v1/files/{file_id}`` (bounded label values)."""
+    route_path = getattr(scope.get("route"), "path", None)
+    if route_path is None:
+        return "unmatched"
+    try:
+        rendered = route_path.format(**scope.get("path_params", {}))
+    except (KeyError, IndexError, ValueError):
+        return str(route_path)
+    path = str(scope["path"])
+    prefix = path[: -len(rendered)] if rendered and path.endswith(rendered) else ""
+    return prefix + str(route_path)

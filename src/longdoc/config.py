@@ -57,7 +57,10 @@ class ParsingSettings(BaseModel):
         default=2 * GB, description="Largest total uncompressed size of a zip-based document (DOCX, XLSX, EPUB…)."
     )
     zip_max_ratio: int = Field(default=200, description="Largest compression ratio of a zip-based document.")
+    zip_max_entries: int = Field(default=20_000, description="Most entries a zip-based document may hold.")
     image_max_pixels: int = Field(default=100_000_000, description="Largest image (pixels) decoded for OCR.")
+    image_max_bytes: int = Field(default=20 * MB, description="Largest image file parsed (PNG, JPEG, GIF, BMP).")
+    ocr_threads: int = Field(default=0, description="Threads OCR inference may use (0: onnxruntime decides).")
     ocr_dpi: int = Field(default=200, description="Resolution at which PDF pages are rendered for OCR.")
     libreoffice: str = Field(
         default="soffice", description="LibreOffice executable used for DOC, PPT and XLS."

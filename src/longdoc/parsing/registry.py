@@ -9,7 +9,15 @@ from longdoc.parsing.base import ParserBackend
 
 # format name (as ``sniff`` returns it) -> "module:Class" of its backend
 BACKENDS: dict[str, str] = {
-    # "pdf": "longdoc.parsing.pdf:PdfBackend",
+    "pdf": "longdoc.parsing.pdf:PdfBackend",
+    "png": "longdoc.parsing.images:ImageBackend",
+    "jpeg": "longdoc.parsing.images:ImageBackend",
+    "gif": "longdoc.parsing.images:ImageBackend",
+    "bmp": "longdoc.parsing.images:ImageBackend",
+    "txt": "longdoc.parsing.text:PlainTextBackend",
+    "md": "longdoc.parsing.text:MarkdownBackend",
+    "csv": "longdoc.parsing.text:CsvBackend",
+    "json": "longdoc.parsing.text:JsonBackend",
     # backends register here, one line per format
 }
 

@@ -1,0 +1,81 @@
+"""The parse child process: ``python -m longdoc.parsing.child REQUEST.json``.
+
+It limits its own address space and CPU time first, parses, and writes the outcome to the
+output file named in the request; the exit code (``isolation.ExitCode``) says what it holds.
+Limits are set here rather than in a ``preexec_fn`` because the parent may be a threaded
+server, where ``preexec_fn`` is unsafe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+
+from longdoc.parsing.isolation import ExitCode
+
+MIB = 1024 * 1024
+
+
+def main(argv: list[str]) -> int:
+    request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    settings = request["settings"]
+    _limit_self(settings["memory_mb"], settings["cpu_seconds"])
+    output = Path(request["output"])
+    try:
+        return _parse(request, output)
+    except MemoryError:
+        return ExitCode.OUT_OF_MEMORY
+
+
+def _parse(request: dict[str, object], output: Path) -> int:
+    from PIL import Image
+
+    from longdoc.config import ParsingSettings
+    from longdoc.core.documents import ParsingStrategy
+    from longdoc.core.errors import ParseFailed
+    from longdoc.parsing.pipeline import parse_path
+
+    settings = ParsingSettings.model_validate(request["settings"])
+    # this process parses one file and exits, so Pillow's process-wide limit can be ours
+    Image.MAX_IMAGE_PIXELS = settings.image_max_pixels
+    try:
+        document = parse_path(
+            Path(str(request["path"])),
+            strategy=ParsingStrategy(str(request["strategy"])),
+            filename=None if request["filename"] is None else str(request["filename"]),
+            settings=settings,
+        )
+    except ParseFailed as exc:
+        return _write(output, exc.message, ExitCode.FAILED)
+    except RecursionError:
+        return _write(output, "the file is nested too deeply to parse", ExitCode.FAILED)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a backend bug or a library choking on the file: report, don't hide
+        return _write(output, f"the parser failed: {type(exc).__name__}: {exc}", ExitCode.FAILED)
+    return _write(output, document.model_dump_json(), ExitCode.DOCUMENT)
+
+
+def _write(output: Path, content: str, code: ExitCode) -> int:
+    partial = output.with_suffix(".partial")
+    partial.write_text(content, encoding="utf-8")
+    partial.replace(output)
+    return code
+
+
+def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
+    memory = memory_mb * MIB
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # the soft limit sends SIGXCPU (the parent reports it); the hard one is a backstop
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+
+
+if __name__ == "__main__":
+    code = main(sys.argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # skip interpreter teardown: native libraries' destructors add time and can crash on exit
+    os._exit(code)

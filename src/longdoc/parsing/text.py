@@ -1,0 +1,151 @@
+"""Text files: TXT and Markdown as written, CSV as a Markdown table, JSON pretty-printed.
+
+A text file is one page: it has no pages of its own, and character spans locate any passage.
+Line ends become LF; nothing else in the text is changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import PurePath
+
+from longdoc.core.documents import Document, Heading
+from longdoc.parsing.base import DocumentBuilder, ParseRequest
+from longdoc.parsing.text_encoding import decode_text
+
+_CSV_SAMPLE = 64 * 1024
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def read_text(request: ParseRequest) -> tuple[str, str]:
+    """The file's text with LF line ends, and its encoding."""
+    text, encoding = decode_text(request.path.read_bytes())
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, encoding
+
+
+class PlainTextBackend:
+    formats = ("txt",)
+
+    def parse(self, request: ParseRequest) -> Document:
+        text, encoding = read_text(request)
+        builder = DocumentBuilder("txt", encoding=encoding)
+        builder.start_page()
+        builder.paragraph(text)
+        return builder.build()
+
+
+class MarkdownBackend:
+    formats = ("md",)
+
+    def parse(self, request: ParseRequest) -> Document:
+        text, encoding = read_text(request)
+        builder = DocumentBuilder("md", encoding=encoding)
+        builder.start_page()
+        builder.paragraph(text)
+        document = builder.build()
+        headings = markdown_headings(document.text)
+        title = next((h.text for h in headings if h.level == 1), None)
+        return document.model_copy(update={"headings": headings, "title": title})
+
+
+def markdown_headings(text: str) -> list[Heading]:
+    """ATX (``# Title``) and setext (underlined) headings outside fenced code blocks."""
+    headings: list[Heading] = []
+    fence: str | None = None
+    previous: tuple[int, str] | None = None  # (offset, line) of a paragraph line that may be underlined
+    offset = 0
+    for line in text.split("\n"):
+        start = offset
+        offset += len(line) + 1
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opening:
+            fence, previous = opening.group(1), None
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            title = " ".join((atx.group(2) or "").split())
+            if title:
+                headings.append(Heading(level=len(atx.group(1)), text=title, start=start))
+            previous = None
+            continue
+        underline = _SETEXT.match(line)
+        if underline and previous is not None:
+            headings.append(
+                Heading(level=1 if underline.group(1)[0] == "=" else 2, text=previous[1], start=previous[0])
+            )
+            previous = None
+            continue
+        stripped = line.strip()
+        previous = (
+            (start + len(line) - len(line.lstrip()), stripped)
+            if stripped and not line.startswith("    ")
+            else None
+        )
+    return headings
+
+
+class CsvBackend:
+    formats = ("csv",)
+
+    def parse(self, request: ParseRequest) -> Document:
+        text, encoding = read_text(request)
+        builder = DocumentBuilder("csv", encoding=encoding)
+        builder.start_page()
+        delimiter = _delimiter(text[:_CSV_SAMPLE], request.filename or request.path.name)
+        try:
+            rows = [
+                row
+                for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+                if any(c.strip() for c in row)
+            ]
+        except csv.Error as exc:
+            builder.paragraph(text)
+            builder.error(f"not a well-formed CSV ({exc}); kept as plain text")
+            return builder.build()
+        builder.table(rows)
+        return builder.build()
+
+
+def _delimiter(sample: str, name: str) -> str:
+    if PurePath(name).suffix.lower() == ".tsv":
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+class JsonBackend:
+    formats = ("json",)
+
+    def parse(self, request: ParseRequest) -> Document:
+        text, encoding = read_text(request)
+        builder = DocumentBuilder("json", encoding=encoding)
+        builder.start_page()
+        try:
+            pretty = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+        except (ValueError, RecursionError) as exc:
+            builder.paragraph(text)
+            builder.error(f"not valid JSON ({_json_problem(exc)}); kept as written")
+            return builder.build()
+        builder.paragraph(pretty)
+        return builder.build()
+
+
+def _json_problem(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)

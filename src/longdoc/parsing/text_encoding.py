@@ -1,0 +1,74 @@
+"""Which encoding a text file uses.
+
+The order matters: UTF-8 and UTF-16 with a byte-order mark, then UTF-8, then GB18030, then
+charset-normalizer. GB18030 comes before detection because charset-normalizer returns nothing,
+or a wrong answer, on some real GB18030 files.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_GUESSES = ("utf-8", "gb18030")
+_DETECT_SAMPLE = 256 * 1024
+# C0 controls that do not occur in text (tab, newlines and form feed do)
+_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
+
+
+def bom_encoding(data: bytes) -> str | None:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
+def looks_like_text(sample: bytes) -> bool:
+    """Whether the first bytes of a file read as text in some encoding (the sample may end mid-character)."""
+    if bom_encoding(sample) is not None:
+        return True
+    if b"\x00" in sample:
+        return False
+    for encoding in _GUESSES:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            text = decoder.decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return _mostly_printable(text)
+    best = _detect(sample)
+    return best is not None and _mostly_printable(sample.decode(best, errors="replace"))
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text and the name of the encoding it was read with."""
+    encoding = bom_encoding(data)
+    if encoding is not None:
+        return data.decode(encoding, errors="replace"), encoding.removesuffix("-sig")
+    for encoding in _GUESSES:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    detected = _detect(data[:_DETECT_SAMPLE]) or "latin-1"
+    return data.decode(detected, errors="replace"), detected
+
+
+def _detect(sample: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    return None if best is None else str(best.encoding)
+
+
+def _mostly_printable(text: str) -> bool:
+    if not text:
+        return True
+    controls = sum(1 for ch in text if ord(ch) in _CONTROL)
+    return controls <= len(text) // 100

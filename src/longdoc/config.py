@@ -196,6 +196,25 @@ class InferenceSettings(BaseModel):
         return self
 
 
+class ContextSettings(BaseModel):
+    chunk_target_tokens: int = Field(
+        default=256, description="Tokens a chunk is packed up to (paragraphs and table rows stay whole)."
+    )
+    chunk_max_tokens: int = Field(
+        default=384, description="Longest chunk; a longer paragraph is cut between lines, then sentences."
+    )
+    chunk_min_tokens: int = Field(
+        default=32, description="A heading starts a new chunk only once the current one has this many tokens."
+    )
+    search_candidates: int = Field(
+        default=50, description="Passages ranked per question before the token budget picks from them."
+    )
+    search_diversity: float = Field(
+        default=0.85,
+        description="Across files, a file's n-th hit ranks as if its score were x diversity^n (1: no interleaving).",
+    )
+
+
 class Settings(BaseSettings):
     """Everything longdoc can be told. ``kind`` fields pick implementations by name."""
 
@@ -209,6 +228,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings, description="Upload and account limits.")
     parsing: ParsingSettings = Field(default_factory=ParsingSettings, description="Document parsing.")
     jobs: JobSettings = Field(default_factory=JobSettings, description="Durable background jobs.")
+    context: ContextSettings = Field(default_factory=ContextSettings, description="Chunking and retrieval.")
     inference: InferenceSettings = Field(
         default_factory=InferenceSettings, description="Model backends and the model catalog."
     )

@@ -1,0 +1,172 @@
+"""Find the passages of one or many files that answer a question, within a token budget.
+
+Scores across files are made comparable by scoring every file with the same idf, computed over
+all the files searched together (as if they were one collection), and dividing by the query's
+ideal score (every query term saturated), which puts them in [0, 1]. So a big file cannot win by
+having a different idf scale; and so that it cannot win by sheer number of mediocre chunks
+either, the merge discounts each file's n-th hit by ``diversity ** n``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+
+from longdoc.context.lexical import K1, LexicalIndex, bm25_idf, query_terms, top_k
+from longdoc.core.chunks import Passage
+
+
+def shared_idf(indexes: Sequence[LexicalIndex], query: str) -> dict[str, float]:
+    """BM25 idf of the query's terms over the chunks of all ``indexes`` together."""
+    terms = query_terms(query)
+    total = sum(ix.chunk_count for ix in indexes)
+    frequencies = dict.fromkeys(terms, 0)
+    for ix in indexes:
+        for term, df in ix.document_frequencies(terms).items():
+            frequencies[term] += df
+    return {t: bm25_idf(total, df) for t, df in frequencies.items()}
+
+
+def _ideal(idf: dict[str, float]) -> float:
+    return sum(idf.values()) * (K1 + 1) or 1.0
+
+
+def _passage(ix: LexicalIndex, chunk: int, score: float) -> Passage:
+    c = ix.chunk(chunk)
+    return Passage(
+        file_id=c.file_id,
+        chunk=c.index,
+        page=c.page,
+        start=c.start,
+        end=c.end,
+        tokens=c.tokens,
+        score=score,
+        heading_path=c.heading_path,
+        prefix=c.prefix,
+    )
+
+
+def search_files(
+    indexes: Sequence[LexicalIndex], query: str, *, k: int = 50, diversity: float = 0.85
+) -> list[Passage]:
+    """The ``k`` best passages for ``query`` across ``indexes`` (one per file), best first.
+
+    ``diversity`` < 1 interleaves files: a file's n-th best passage ranks as if its score were
+    multiplied by ``diversity ** n`` (``Passage.score`` stays the undiscounted relevance).
+    """
+    if not indexes or k <= 0:
+        return []
+    idf = shared_idf(indexes, query)
+    ideal = _ideal(idf)
+    candidates: list[tuple[float, int, int, Passage]] = []
+    for order, ix in enumerate(indexes):
+        for rank, (chunk, score) in enumerate(top_k(ix.scores(idf), k)):
+            relevance = min(score / ideal, 1.0)
+            passage = _passage(ix, chunk, relevance)
+            candidates.append((-relevance * diversity**rank, order, chunk, passage))
+    candidates.sort(key=lambda c: c[:3])
+    return [c[3] for c in candidates[:k]]
+
+
+def select_passages(
+    ranked: Sequence[Passage],
+    budget_tokens: int,
+    *,
+    file_order: Sequence[str] | None = None,
+    overhead_tokens: int = 0,
+) -> list[Passage]:
+    """The best of ``ranked`` that fit ``budget_tokens`` together, in document order.
+
+    Passages are taken best first; one that does not fit is skipped and smaller ones may still
+    fill the room. ``overhead_tokens`` is what the caller adds around each passage (a citation
+    line). The result is ordered by ``file_order`` (default: order of first appearance in
+    ``ranked``), then by position in the file.
+    """
+    chosen: list[Passage] = []
+    seen: set[tuple[str, int]] = set()
+    room = budget_tokens
+    for p in ranked:
+        cost = p.tokens + overhead_tokens
+        if cost <= room and (p.file_id, p.chunk) not in seen:
+            chosen.append(p)
+            seen.add((p.file_id, p.chunk))
+            room -= cost
+    return in_document_order(chosen, file_order or list(dict.fromkeys(p.file_id for p in ranked)))
+
+
+def in_document_order(passages: Sequence[Passage], file_order: Sequence[str]) -> list[Passage]:
+    position = {f: i for i, f in enumerate(file_order)}
+    return sorted(passages, key=lambda p: (position.get(p.file_id, len(position)), p.file_id, p.start))
+
+
+def cover_files(
+    indexes: Sequence[LexicalIndex],
+    budget_tokens: int,
+    *,
+    query: str | None = None,
+    overhead_tokens: int = 0,
+) -> list[Passage]:
+    """Passages spread evenly over whole files, for when reading everything costs too much.
+
+    The budget is shared between files by water-filling (a file smaller than its share gives the
+    rest to the others). Each file is cut into as many consecutive regions as its share holds
+    passages, and each region contributes its chunk most relevant to ``query`` (without a
+    query, or where nothing matches, the region's first chunk, which usually opens a section).
+    """
+    if not indexes or budget_tokens <= 0:
+        return []
+    idf = shared_idf(indexes, query) if query else {}
+    ideal = _ideal(idf)
+    sizes = [int(ix.chunk_tokens.sum()) + overhead_tokens * ix.chunk_count for ix in indexes]
+    shares = _water_fill(sizes, budget_tokens)
+    passages: list[Passage] = []
+    for ix, share in zip(indexes, shares, strict=True):
+        scores = ix.scores(idf) / ideal if idf else np.zeros(ix.chunk_count, dtype=np.float32)
+        passages.extend(_cover_one(ix, share, scores, overhead_tokens))
+    return in_document_order(passages, [ix.file_id for ix in indexes])
+
+
+def _water_fill(sizes: Sequence[int], budget: int) -> list[int]:
+    shares = [0] * len(sizes)
+    open_files = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    room = budget
+    while open_files:
+        equal = room // len(open_files)
+        i = open_files[0]
+        if sizes[i] <= equal:
+            shares[i] = sizes[i]
+            room -= sizes[i]
+            open_files.pop(0)
+            continue
+        for i in open_files:
+            shares[i] = equal
+        break
+    return shares
+
+
+def _cover_one(ix: LexicalIndex, share: int, scores: np.ndarray, overhead: int) -> list[Passage]:
+    tokens = ix.chunk_tokens.astype(np.int64) + overhead
+    n = ix.chunk_count
+    if n == 0 or share <= 0:
+        return []
+    if int(tokens.sum()) <= share:
+        return [_passage(ix, i, float(scores[i])) for i in range(n)]
+    average = max(float(tokens.mean()), 1.0)
+    regions = max(1, min(n, int(share // average)))
+    bounds = np.linspace(0, n, regions + 1).astype(int)
+    picks: list[int] = []
+    for a, b in pairwise(bounds):
+        if b <= a:
+            continue
+        region = scores[a:b]
+        picks.append(a + int(np.argmax(region)) if region.max() > 0 else a)
+    # Regions hold average-sized chunks; drop the least relevant picks if the sizes ran over.
+    chosen: list[int] = []
+    room = share
+    for i in sorted(picks, key=lambda i: (-scores[i], i)):
+        if tokens[i] <= room:
+            chosen.append(i)
+            room -= int(tokens[i])
+    return [_passage(ix, i, float(scores[i])) for i in sorted(chosen)]

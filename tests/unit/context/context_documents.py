@@ -1,0 +1,44 @@
+"""Documents for the context tests: real PDFs read with pypdfium2, texts split into paragraphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from longdoc.core.documents import Document
+from longdoc.parsing.base import DocumentBuilder
+
+# The shared eval/corpus folder sits beside the repository.
+SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+
+
+def shared_file(relative: str) -> Path:
+    path = SHARED / relative
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (the shared eval/corpus folder sits beside the repository)")
+    return path
+
+
+def pdf_document(path: Path) -> Document:
+    """A Document of a PDF's text layer, one page per PDF page, read with pypdfium2."""
+    import pypdfium2
+
+    builder = DocumentBuilder("pdf")
+    pdf = pypdfium2.PdfDocument(path)
+    try:
+        for i in range(len(pdf)):
+            builder.start_page()
+            text = pdf[i].get_textpage().get_text_range()
+            builder.paragraph(text.replace("\r\n", "\n").replace("\r", "\n"))
+    finally:
+        pdf.close()
+    return builder.build()
+
+
+def text_document(text: str) -> Document:
+    """A Document with one paragraph per blank-line-separated block of ``text``, no pages."""
+    builder = DocumentBuilder("txt")
+    for block in text.split("\n\n"):
+        builder.paragraph(block)
+    return builder.build()

@@ -62,9 +62,9 @@ class ParsingSettings(BaseModel):
     image_max_bytes: int = Field(default=20 * MB, description="Largest image file parsed (PNG, JPEG, GIF, BMP).")
     ocr_threads: int = Field(default=0, description="Threads OCR inference may use (0: onnxruntime decides).")
     ocr_dpi: int = Field(default=200, description="Resolution at which PDF pages are rendered for OCR.")
-    libreoffice: str = Field(
-        default="soffice", description="LibreOffice executable used for DOC, PPT and XLS."
-    )
+    libreoffice: str = Field(default="soffice", description="LibreOffice executable that converts DOC and PPT.")
+    libreoffice_seconds: int = Field(default=180, description="Longest one LibreOffice conversion may take.")
+    mobitool: str = Field(default="mobitool", description="libmobi's mobitool (Debian libmobi-tools), reads MOBI/AZW3.")
 
 
 class JobSettings(BaseModel):

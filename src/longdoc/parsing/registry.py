@@ -18,6 +18,14 @@ BACKENDS: dict[str, str] = {
     "md": "longdoc.parsing.text:MarkdownBackend",
     "csv": "longdoc.parsing.text:CsvBackend",
     "json": "longdoc.parsing.text:JsonBackend",
+    "docx": "longdoc.parsing.docx_backend:DocxBackend",
+    "xlsx": "longdoc.parsing.xlsx_backend:XlsxBackend",
+    "xls": "longdoc.parsing.xls_backend:XlsBackend",
+    "pptx": "longdoc.parsing.pptx_backend:PptxBackend",
+    "doc": "longdoc.parsing.legacy_office:DocBackend",
+    "ppt": "longdoc.parsing.legacy_office:PptBackend",
+    "epub": "longdoc.parsing.epub_backend:EpubBackend",
+    "mobi": "longdoc.parsing.mobi_backend:MobiBackend",
     # backends register here, one line per format
 }
 

@@ -6,13 +6,18 @@ constructs stores or picks implementations.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from longdoc.accounts.keys import KeyService
+from longdoc.chat.engine import ChatEngine
 from longdoc.config import Settings
 from longdoc.context.tokens import TokenCounter
 from longdoc.documents.ingest import ParseJobHandler
 from longdoc.documents.library import PARSE_JOB, DocumentLibrary
+from longdoc.inference.base import InferenceBackend
+from longdoc.inference.catalog import Catalog
+from longdoc.inference.registry import BackendRegistry
 from longdoc.jobs.queue import JobQueue
 from longdoc.jobs.worker import JobHandler, WorkerPool
 from longdoc.storage.blobs import BlobStore, FilesystemBlobStore
@@ -30,6 +35,10 @@ class Services:
     keys: KeyService
     library: DocumentLibrary
     tokens: TokenCounter
+    catalog: Catalog
+    backends: dict[str, InferenceBackend]
+    chat: ChatEngine
+    started_at: int = field(default_factory=lambda: int(time.time()))
     _pools: list[WorkerPool] = field(default_factory=list)
 
     def job_handlers(self) -> dict[str, JobHandler]:
@@ -54,10 +63,13 @@ class Services:
         for pool in self._pools:
             pool.stop()
         self._pools.clear()
+        for backend in self.backends.values():
+            backend.close()
         self.db.dispose()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, registry: BackendRegistry | None = None) -> Services:
+    """Every service the settings describe; ``registry`` lets tests add backend kinds."""
     if settings.storage.blob_kind not in BLOB_STORES:
         raise ValueError(
             f"unknown storage.blob_kind {settings.storage.blob_kind!r}; known: {', '.join(sorted(BLOB_STORES))}"
@@ -67,12 +79,19 @@ def build_services(settings: Settings) -> Services:
     db.migrate()
     blobs = FilesystemBlobStore(settings.blob_dir)
     queue = JobQueue(db, settings.jobs)
+    library = DocumentLibrary(db, blobs, queue, settings.limits)
+    tokens = TokenCounter()
+    catalog = Catalog.from_settings(settings.inference)
+    backends = (registry or BackendRegistry()).build(settings.inference)
     return Services(
         settings=settings,
         db=db,
         blobs=blobs,
         queue=queue,
         keys=KeyService(db),
-        library=DocumentLibrary(db, blobs, queue, settings.limits),
-        tokens=TokenCounter(),
+        library=library,
+        tokens=tokens,
+        catalog=catalog,
+        backends=backends,
+        chat=ChatEngine(library, catalog, backends, tokens),
     )

@@ -19,7 +19,9 @@ class Caller:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
 
-    def upload(self, name: str, data: bytes, purpose: str = "file-extract", prefix: str = "/v1") -> dict[str, Any]:
+    def upload(
+        self, name: str, data: bytes, purpose: str = "file-extract", prefix: str = "/v1"
+    ) -> dict[str, Any]:
         response = self.client.post(
             f"{prefix}/files", headers=self.headers, files={"file": (name, data)}, data={"purpose": purpose}
         )

@@ -8,8 +8,11 @@ import longdoc
 from longdoc.api import health
 from longdoc.api.errors import install_error_handlers
 from longdoc.api.observability import Metrics, RequestContext
+from longdoc.api.openai.chat import router as chat_router
+from longdoc.api.openai.chat.serving import ChatServing
 from longdoc.api.openai.files import router as files_router
 from longdoc.api.openai.files.serving import FilesServing
+from longdoc.api.openai.models import router as models_router
 from longdoc.services import Services
 
 OPENAI_PREFIXES = ("/v1", "/compatible-mode/v1")
@@ -24,11 +27,13 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.state.metrics = Metrics(services.queue)
     app.state.files = FilesServing(services.library)
+    app.state.chat = ChatServing(services.chat)
 
     install_error_handlers(app)
     app.include_router(health.build_router())
-    files = files_router.build_router()
-    for prefix in OPENAI_PREFIXES:
-        app.include_router(files, prefix=prefix)
+    for build in (files_router.build_router, chat_router.build_router, models_router.build_router):
+        router = build()
+        for prefix in OPENAI_PREFIXES:
+            app.include_router(router, prefix=prefix)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app

@@ -1,0 +1,171 @@
+"""The chat engine: a request in, a stream of text and one final accounting event out.
+
+``prepare`` does everything that can fail with a clear error — model lookup, documents, limits,
+fitting the engine model's window — before a single byte is sent, so a streamed response never
+starts for a request that cannot be answered. ``stream`` then only generates.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from longdoc.chat.conversation import Message, split_conversation
+from longdoc.chat.documents import DocumentResolver, ReadyDocument, TokenCounting
+from longdoc.chat.prompt import build_messages
+from longdoc.core.errors import InvalidRequest, TooLarge
+from longdoc.documents.library import DocumentLibrary
+from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend, StreamEnd, TokenDelta
+from longdoc.inference.catalog import Catalog, ModelEntry
+
+# ChatML adds a few tokens around every message; billed like the service does.
+MESSAGE_OVERHEAD_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: list[Message]
+    params: GenerationParams = field(default_factory=GenerationParams)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A part of a document the model read."""
+
+    file_id: str | None
+    document: str
+    page: int | None
+    start: int
+    end: int
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ContextReport:
+    plan: str  # full (this issue); retrieve and map_reduce come with the long-context engine
+    passages: list[Passage]
+
+
+@dataclass(frozen=True)
+class PreparedChat:
+    model: ModelEntry
+    backend: InferenceBackend
+    messages: list[ChatMessage]
+    params: GenerationParams
+    billed_prompt_tokens: int
+    context: ContextReport
+
+
+@dataclass(frozen=True)
+class AnswerEnd:
+    finish_reason: str  # stop, length, cancelled
+    prompt_tokens: int  # as billed: every token of every referenced document
+    completion_tokens: int
+    cached_tokens: int
+    context: ContextReport
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+AnswerEvent = TokenDelta | AnswerEnd
+
+
+class ChatEngine:
+    def __init__(
+        self,
+        library: DocumentLibrary,
+        catalog: Catalog,
+        backends: Mapping[str, InferenceBackend],
+        tokens: TokenCounting,
+    ) -> None:
+        self._catalog = catalog
+        self._backends = backends
+        self._tokens = tokens
+        self._resolver = DocumentResolver(library, tokens)
+
+    def prepare(self, account_id: str, request: ChatRequest) -> PreparedChat:
+        model = self._catalog.get(request.model)
+        backend = self._backends[model.backend]
+        params = request.params
+        if params.max_tokens is not None and params.max_tokens > model.max_output_tokens:
+            raise InvalidRequest(
+                f"max_tokens must be at most {model.max_output_tokens} for {model.name}", param="max_tokens"
+            )
+        conversation = split_conversation(request.messages)
+        documents = self._resolver.resolve(account_id, conversation, model)
+        if documents:
+            user_tokens = self._tokens.count(conversation.last_user_message)
+            if user_tokens > model.max_user_message_tokens:
+                raise TooLarge(
+                    f"The user message is {user_tokens:,} tokens; with documents attached, {model.name} "
+                    f"accepts at most {model.max_user_message_tokens:,}.",
+                    param="messages",
+                )
+        billed = self._billed_prompt_tokens(request.messages, conversation.file_ids, documents)
+        if billed > model.max_input_tokens:
+            raise TooLarge(
+                f"The request holds {billed:,} input tokens; {model.name} accepts at most "
+                f"{model.max_input_tokens:,}.",
+                param="messages",
+            )
+        messages = build_messages(conversation, documents)
+        params = self._fit(backend, model, messages, params, documents)
+        context = ContextReport(
+            plan="full",
+            passages=[
+                Passage(d.file_id, d.name, 1 if d.document.pages else None, 0, len(d.document.text))
+                for d in documents
+            ],
+        )
+        return PreparedChat(model, backend, messages, params, billed, context)
+
+    def stream(self, prepared: PreparedChat, cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+        for event in prepared.backend.stream(prepared.messages, prepared.params, cancel):
+            if isinstance(event, StreamEnd):
+                yield AnswerEnd(
+                    finish_reason=event.finish_reason,
+                    prompt_tokens=prepared.billed_prompt_tokens,
+                    completion_tokens=event.usage.completion_tokens,
+                    cached_tokens=0,
+                    context=prepared.context,
+                )
+                return
+            yield event
+
+    def _billed_prompt_tokens(
+        self, messages: list[Message], file_ids: list[str], documents: list[ReadyDocument]
+    ) -> int:
+        """Every token of every referenced document, plus the messages themselves."""
+        referenced = sum(d.tokens for d in documents if d.file_id is not None)
+        spoken = sum(
+            self._tokens.count(m.content) + MESSAGE_OVERHEAD_TOKENS
+            for m in messages
+            if not (m.role == "system" and any(f"fileid://{fid}" in m.content for fid in file_ids))
+        )
+        return referenced + spoken
+
+    @staticmethod
+    def _fit(
+        backend: InferenceBackend,
+        model: ModelEntry,
+        messages: list[ChatMessage],
+        params: GenerationParams,
+        documents: list[ReadyDocument],
+    ) -> GenerationParams:
+        """Check the prompt fits the engine model's window and bound the output to what is left."""
+        prompt = backend.count_tokens(messages)
+        room = backend.context_window - prompt
+        wanted = params.max_tokens or min(model.max_output_tokens, max(room, 0))
+        if room < min(wanted, 256):
+            sizes = ", ".join(f"{d.name}: {d.tokens:,} tokens" for d in documents) or "no documents"
+            raise InvalidRequest(
+                f"The documents and conversation take {prompt:,} tokens of the engine model's "
+                f"{backend.context_window:,}-token window ({sizes}), leaving too little room to answer. "
+                "Ask about fewer or shorter documents.",
+                param="messages",
+            )
+        return params.model_copy(update={"max_tokens": min(wanted, room)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import signal
@@ -114,6 +115,62 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from longdoc.chat.conversation import Message
+    from longdoc.chat.documents import ReadyDocument
+    from longdoc.chat.engine import AnswerEnd, ChatEngine, ChatRequest
+    from longdoc.context.tokens import TokenCounter
+    from longdoc.core.errors import LongdocError
+    from longdoc.inference.catalog import Catalog
+    from longdoc.inference.registry import BackendRegistry
+    from longdoc.parsing import parse_path
+
+    settings = _settings(args)
+    err = Console(stderr=True)
+    tokens = TokenCounter()
+    documents: list[ReadyDocument] = []
+    try:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("parsing", total=len(args.files))
+            for path in map(Path, args.files):
+                progress.update(task, description=f"parsing {path.name}")
+                document = parse_path(path, filename=path.name, settings=settings.parsing)
+                documents.append(
+                    ReadyDocument(len(documents) + 1, path.name, None, document, tokens.count(document.text))
+                )
+                progress.advance(task)
+        backends = BackendRegistry().build(settings.inference)
+        engine = ChatEngine(None, Catalog.from_settings(settings.inference), backends, tokens)
+        request = ChatRequest(
+            model=args.model,
+            messages=[Message("system", "You are a helpful assistant."), Message("user", args.question)],
+        )
+        with err.status(f"reading {sum(d.tokens for d in documents):,} tokens with {args.model}"):
+            prepared = engine.prepare_local(request, documents)
+            events = engine.stream(prepared)
+            first = next(events)
+        for event in itertools.chain([first], events):
+            if isinstance(event, AnswerEnd):
+                sys.stdout.write("\n")
+                err.print(
+                    f"[dim]{event.prompt_tokens:,} prompt + {event.completion_tokens:,} completion tokens, "
+                    f"plan {event.context.plan}[/dim]"
+                )
+            else:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+    except LongdocError as exc:
+        err.print(f"longdoc ask: {exc.message}")
+        return 1
+    except FileNotFoundError as exc:
+        err.print(f"longdoc ask: {exc.filename}: no such file")
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="longdoc", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--strategy", default="auto", choices=["auto", "text_only", "text_and_images"])
     parse.add_argument("--json", action="store_true", help="print the whole Document as JSON")
     parse.set_defaults(func=cmd_parse)
+
+    ask = commands.add_parser("ask", help="ask a question about files, without a server")
+    common(ask)
+    ask.add_argument("files", nargs="+", metavar="FILE")
+    ask.add_argument("-q", "--question", required=True)
+    ask.add_argument("--model", default="qwen-long")
+    ask.set_defaults(func=cmd_ask)
     return parser
 
 

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from longdoc.chat.conversation import Message, split_conversation
+from longdoc.chat.conversation import Conversation, Message, split_conversation
 from longdoc.chat.documents import DocumentResolver, ReadyDocument, TokenCounting
 from longdoc.chat.prompt import build_messages
 from longdoc.core.errors import InvalidRequest, TooLarge
@@ -77,7 +77,7 @@ AnswerEvent = TokenDelta | AnswerEnd
 class ChatEngine:
     def __init__(
         self,
-        library: DocumentLibrary,
+        library: DocumentLibrary | None,
         catalog: Catalog,
         backends: Mapping[str, InferenceBackend],
         tokens: TokenCounting,
@@ -85,18 +85,30 @@ class ChatEngine:
         self._catalog = catalog
         self._backends = backends
         self._tokens = tokens
-        self._resolver = DocumentResolver(library, tokens)
+        self._resolver = DocumentResolver(library, tokens) if library is not None else None
 
     def prepare(self, account_id: str, request: ChatRequest) -> PreparedChat:
         model = self._catalog.get(request.model)
+        conversation = split_conversation(request.messages)
+        if self._resolver is None:
+            raise InvalidRequest("this engine has no document library to resolve fileid:// references")
+        documents = self._resolver.resolve(account_id, conversation, model)
+        return self._prepare(model, request, conversation, documents)
+
+    def prepare_local(self, request: ChatRequest, documents: list[ReadyDocument]) -> PreparedChat:
+        """For documents parsed in this process (``longdoc ask``): no store, no accounts."""
+        model = self._catalog.get(request.model)
+        return self._prepare(model, request, split_conversation(request.messages), documents)
+
+    def _prepare(
+        self, model: ModelEntry, request: ChatRequest, conversation: Conversation, documents: list[ReadyDocument]
+    ) -> PreparedChat:
         backend = self._backends[model.backend]
         params = request.params
         if params.max_tokens is not None and params.max_tokens > model.max_output_tokens:
             raise InvalidRequest(
                 f"max_tokens must be at most {model.max_output_tokens} for {model.name}", param="max_tokens"
             )
-        conversation = split_conversation(request.messages)
-        documents = self._resolver.resolve(account_id, conversation, model)
         if documents:
             user_tokens = self._tokens.count(conversation.last_user_message)
             if user_tokens > model.max_user_message_tokens:

@@ -157,3 +157,27 @@ def test_long_real_manual_parses_quickly() -> None:
     assert len(doc.headings) > 150 and len(doc.text) > 100_000 and doc.errors == []
     # LibreOffice's derived style names ("Heading 3.title") still map to their level
     assert any(h.level == 3 and h.text.startswith("2.1.") for h in doc.headings)
+
+
+@pytest.mark.slow
+def test_real_ocr_reads_an_embedded_screenshot(tmp_path: Path) -> None:
+    import docx
+
+    from longdoc.parsing.ocr import shared_ocr_engine
+
+    screenshot = DOCUMENTS / "debian-installer-select-language.png"
+    if not screenshot.exists():
+        pytest.skip("screenshot test image not present")
+    try:
+        engine = shared_ocr_engine()
+    except Exception as exc:  # the engine ships its models; if they are missing, say so
+        pytest.skip(f"OCR engine unavailable: {exc}")
+    document = docx.Document()
+    document.add_paragraph("The installer asks:")
+    document.add_picture(str(screenshot))
+    path = tmp_path / "screenshot.docx"
+    document.save(str(path))
+    doc = parse(path, strategy=ParsingStrategy.TEXT_AND_IMAGES, ocr=engine)
+    assert doc.pages[0].ocr and doc.errors == []
+    assert doc.text.startswith("The installer asks:\n\n")
+    assert "Deutsch" in doc.text and "Français" in doc.text

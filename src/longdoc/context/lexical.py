@@ -17,7 +17,7 @@ import math
 import mmap
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from longdoc.context.segment import index_terms, stem
-from longdoc.core.chunks import Chunk
+from longdoc.core.chunks import Chunk, Passage
 
 MAGIC = b"LDBM25\x00\x01"
 FORMAT_VERSION = 1
@@ -51,6 +51,7 @@ class LexicalIndex:
         self.average_length: float = header["average_length"]
         self._term_blob: memoryview = arrays["term_blob"].data
         self._term_offsets = arrays["term_offsets"]
+        self._term_prefixes = arrays["term_prefixes"]
         self._post_offsets = arrays["post_offsets"]
         self._post_chunks = arrays["post_chunks"]
         self._post_freqs = arrays["post_freqs"]
@@ -100,6 +101,7 @@ class LexicalIndex:
             "lengths": lengths,
             "term_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
             "term_offsets": term_offsets,
+            "term_prefixes": np.array([_prefix(e) for e in encoded], dtype=np.uint64),
             "post_offsets": post_offsets,
             "post_chunks": post_chunks,
             "post_freqs": np.minimum(freqs, 65535).astype(np.uint16),
@@ -160,36 +162,42 @@ class LexicalIndex:
         return cls.from_bytes(mapped)
 
     # -- searching
-    def term_id(self, term: str) -> int | None:
-        """The id of an (already stemmed) term, by binary search of the sorted term table."""
-        key = term.encode()
+    def term_ids(self, terms: Sequence[str]) -> dict[str, int]:
+        """The ids of those (already stemmed) ``terms`` the file holds.
+
+        Terms are found by their first 8 bytes in a sorted integer array (one vectorised
+        search for all of them), then compared whole within the few terms sharing that prefix.
+        """
+        if not terms or not self.term_count:
+            return {}
+        keys = [t.encode() for t in terms]
+        prefixes = np.array([_prefix(k) for k in keys], dtype=np.uint64)
+        lows = np.searchsorted(self._term_prefixes, prefixes, side="left")
+        highs = np.searchsorted(self._term_prefixes, prefixes, side="right")
         blob, offsets = self._term_blob, self._term_offsets
-        lo, hi = 0, self.term_count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            probe = bytes(blob[int(offsets[mid]) : int(offsets[mid + 1])])
-            if probe < key:
-                lo = mid + 1
-            elif probe > key:
-                hi = mid
-            else:
-                return mid
-        return None
+        found: dict[str, int] = {}
+        for term, key, lo, hi in zip(terms, keys, lows.tolist(), highs.tolist(), strict=True):
+            for tid in range(lo, hi):
+                if blob[int(offsets[tid]) : int(offsets[tid + 1])] == key:
+                    found[term] = tid
+                    break
+        return found
 
-    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+    def document_frequency(self, term_id: int) -> int:
+        """How many chunks hold the term."""
+        return int(self._post_offsets[term_id + 1] - self._post_offsets[term_id])
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each term (0 when absent)."""
-        result = {}
-        for term in terms:
-            tid = self.term_id(term)
-            result[term] = 0 if tid is None else int(self._post_offsets[tid + 1] - self._post_offsets[tid])
-        return result
+        ids = self.term_ids(terms)
+        return {t: self.document_frequency(ids[t]) if t in ids else 0 for t in terms}
 
-    def scores(self, idf: dict[str, float]) -> np.ndarray:
-        """BM25 score of every chunk for the terms of ``idf`` weighted by it (float32, one per chunk)."""
+    def scores(self, weights: dict[int, float]) -> np.ndarray:
+        """BM25 score of every chunk (float32) for the term ids of ``weights``, each weighted by
+        its idf; chunks holding none of the terms score 0."""
         scores = np.zeros(self.chunk_count, dtype=np.float32)
-        for term, weight in idf.items():
-            tid = self.term_id(term)
-            if tid is None or weight <= 0:
+        for tid, weight in weights.items():
+            if weight <= 0:
                 continue
             lo, hi = int(self._post_offsets[tid]), int(self._post_offsets[tid + 1])
             chunks = self._post_chunks[lo:hi]
@@ -197,16 +205,12 @@ class LexicalIndex:
             scores[chunks] += np.float32(weight * (K1 + 1)) * freqs / (freqs + self._length_norm[chunks])
         return scores
 
-    def idf(self, terms: Iterable[str]) -> dict[str, float]:
-        """Lucene's BM25 idf of each term within this file alone."""
-        frequencies = self.document_frequencies(terms)
-        return {t: bm25_idf(self.chunk_count, df) for t, df in frequencies.items()}
-
     def search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` best chunks for ``query`` as (chunk index, BM25 score), best first; only
-        chunks sharing a term with the query."""
-        idf = self.idf(query_terms(query))
-        return top_k(self.scores(idf), k)
+        chunks sharing a term with the query. Idf is this file's own."""
+        ids = self.term_ids(query_terms(query))
+        weights = {tid: bm25_idf(self.chunk_count, self.document_frequency(tid)) for tid in ids.values()}
+        return top_k(self.scores(weights), k)
 
     # -- the chunk table
     def chunk(self, index: int) -> Chunk:
@@ -223,6 +227,22 @@ class LexicalIndex:
             prefix=self._header["prefixes"][int(a["chunk_prefix"][index])],
         )
 
+    def passage(self, index: int, score: float) -> Passage:
+        """Chunk ``index`` as a retrieved passage with relevance ``score``."""
+        a = self._arrays
+        page = int(a["chunk_page"][index])
+        return Passage(
+            file_id=self.file_id,
+            chunk=index,
+            page=page if page > 0 else None,
+            start=int(a["chunk_start"][index]),
+            end=int(a["chunk_end"][index]),
+            tokens=int(a["chunk_tokens"][index]),
+            score=score,
+            heading_path=tuple(self._header["heading_paths"][int(a["chunk_heading"][index])]),
+            prefix=self._header["prefixes"][int(a["chunk_prefix"][index])],
+        )
+
     def chunks(self) -> list[Chunk]:
         return [self.chunk(i) for i in range(self.chunk_count)]
 
@@ -233,6 +253,11 @@ class LexicalIndex:
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self._arrays.values())
+
+
+def _prefix(term: bytes) -> int:
+    """The first 8 bytes of a term as a big-endian integer: sorts as the bytes do."""
+    return int.from_bytes(term[:8].ljust(8, b"\x00"), "big")
 
 
 def bm25_idf(n_chunks: int, df: int) -> float:

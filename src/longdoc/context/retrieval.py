@@ -18,34 +18,25 @@ from longdoc.context.lexical import K1, LexicalIndex, bm25_idf, query_terms, top
 from longdoc.core.chunks import Passage
 
 
-def shared_idf(indexes: Sequence[LexicalIndex], query: str) -> dict[str, float]:
-    """BM25 idf of the query's terms over the chunks of all ``indexes`` together."""
-    terms = query_terms(query)
-    total = sum(ix.chunk_count for ix in indexes)
-    frequencies = dict.fromkeys(terms, 0)
-    for ix in indexes:
-        for term, df in ix.document_frequencies(terms).items():
-            frequencies[term] += df
-    return {t: bm25_idf(total, df) for t, df in frequencies.items()}
+class _Query:
+    """A query's terms located in each file, with idf shared by all the files."""
 
+    def __init__(self, indexes: Sequence[LexicalIndex], query: str) -> None:
+        terms = query_terms(query)
+        self.ids = [ix.term_ids(terms) for ix in indexes]
+        total = sum(ix.chunk_count for ix in indexes)
+        frequencies = dict.fromkeys(terms, 0)
+        for ix, ids in zip(indexes, self.ids, strict=True):
+            for term, tid in ids.items():
+                frequencies[term] += ix.document_frequency(tid)
+        self.idf = {t: bm25_idf(total, df) for t, df in frequencies.items()}
+        # The score of a chunk holding every term infinitely often: scores / ideal lie in [0, 1].
+        self.ideal = sum(self.idf.values()) * (K1 + 1) or 1.0
 
-def _ideal(idf: dict[str, float]) -> float:
-    return sum(idf.values()) * (K1 + 1) or 1.0
-
-
-def _passage(ix: LexicalIndex, chunk: int, score: float) -> Passage:
-    c = ix.chunk(chunk)
-    return Passage(
-        file_id=c.file_id,
-        chunk=c.index,
-        page=c.page,
-        start=c.start,
-        end=c.end,
-        tokens=c.tokens,
-        score=score,
-        heading_path=c.heading_path,
-        prefix=c.prefix,
-    )
+    def scores(self, file: int, ix: LexicalIndex) -> np.ndarray:
+        """Relevance in [0, 1] of every chunk of ``ix`` (the ``file``-th index)."""
+        weights = {tid: self.idf[t] for t, tid in self.ids[file].items()}
+        return ix.scores(weights) / np.float32(self.ideal)
 
 
 def search_files(
@@ -58,16 +49,13 @@ def search_files(
     """
     if not indexes or k <= 0:
         return []
-    idf = shared_idf(indexes, query)
-    ideal = _ideal(idf)
-    candidates: list[tuple[float, int, int, Passage]] = []
+    q = _Query(indexes, query)
+    candidates: list[tuple[float, int, int, float]] = []
     for order, ix in enumerate(indexes):
-        for rank, (chunk, score) in enumerate(top_k(ix.scores(idf), k)):
-            relevance = min(score / ideal, 1.0)
-            passage = _passage(ix, chunk, relevance)
-            candidates.append((-relevance * diversity**rank, order, chunk, passage))
-    candidates.sort(key=lambda c: c[:3])
-    return [c[3] for c in candidates[:k]]
+        for rank, (chunk, score) in enumerate(top_k(q.scores(order, ix), k)):
+            candidates.append((-min(score, 1.0) * diversity**rank, order, chunk, min(score, 1.0)))
+    candidates.sort()
+    return [indexes[order].passage(chunk, score) for _, order, chunk, score in candidates[:k]]
 
 
 def select_passages(
@@ -117,13 +105,12 @@ def cover_files(
     """
     if not indexes or budget_tokens <= 0:
         return []
-    idf = shared_idf(indexes, query) if query else {}
-    ideal = _ideal(idf)
+    q = _Query(indexes, query) if query else None
     sizes = [int(ix.chunk_tokens.sum()) + overhead_tokens * ix.chunk_count for ix in indexes]
     shares = _water_fill(sizes, budget_tokens)
     passages: list[Passage] = []
-    for ix, share in zip(indexes, shares, strict=True):
-        scores = ix.scores(idf) / ideal if idf else np.zeros(ix.chunk_count, dtype=np.float32)
+    for order, (ix, share) in enumerate(zip(indexes, shares, strict=True)):
+        scores = q.scores(order, ix) if q else np.zeros(ix.chunk_count, dtype=np.float32)
         passages.extend(_cover_one(ix, share, scores, overhead_tokens))
     return in_document_order(passages, [ix.file_id for ix in indexes])
 
@@ -152,7 +139,7 @@ def _cover_one(ix: LexicalIndex, share: int, scores: np.ndarray, overhead: int) 
     if n == 0 or share <= 0:
         return []
     if int(tokens.sum()) <= share:
-        return [_passage(ix, i, float(scores[i])) for i in range(n)]
+        return [ix.passage(i, float(scores[i])) for i in range(n)]
     average = max(float(tokens.mean()), 1.0)
     regions = max(1, min(n, int(share // average)))
     bounds = np.linspace(0, n, regions + 1).astype(int)
@@ -169,4 +156,4 @@ def _cover_one(ix: LexicalIndex, share: int, scores: np.ndarray, overhead: int) 
         if tokens[i] <= room:
             chosen.append(i)
             room -= int(tokens[i])
-    return [_passage(ix, i, float(scores[i])) for i in sorted(chosen)]
+    return [ix.passage(i, float(scores[i])) for i in sorted(chosen)]

@@ -1,16 +1,13 @@
 """MOBI (MOBI6, KF8 and joint MOBI6+KF8 files): unpacked to EPUB or HTML, then read as such.
 
 The unpacker is libmobi's ``mobitool`` (Debian ``libmobi-tools``, LGPL-3+), run as a separate
-process: it writes an EPUB for every MOBI flavour and keeps the GPL-3-only PyPI ``mobi`` package
-(a KindleUnpack fork) out of the service's process. Where ``mobitool`` is missing and the ``mobi``
-package is installed, that package's unpacker is used instead, writing into our own temporary folder. MOBI6 text comes as one HTML file; its
+process (not the GPL-3-only PyPI ``mobi`` package, which would bind the service's licence). It
+writes an EPUB for every MOBI flavour; MOBI6 text comes as one HTML file, whose
 ``<mbp:pagebreak/>`` marks cut it into pages.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 import struct
 import subprocess
@@ -65,27 +62,6 @@ def _unpack_with_mobitool(executable: str, source: Path, out: Path) -> Path:
     return epubs[0]
 
 
-def _unpack_with_mobi_package(source: Path, out: Path) -> Path:
-    try:
-        from mobi.kindleunpack import unpackBook
-    except ImportError:
-        raise ParseFailed(
-            "MOBI support needs mobitool (Debian package libmobi-tools) on the server"
-        ) from None
-    target = out / "unpacked"
-    target.mkdir()
-    try:
-        # KindleUnpack reports progress with print(); keep it off our stdout
-        with contextlib.redirect_stdout(io.StringIO()):
-            unpackBook(str(source), str(target), epubver="A")
-    except Exception as exc:
-        raise ParseFailed(f"not a readable MOBI file: {exc}") from exc
-    for candidate in (target / "mobi8" / f"{source.stem}.epub", target / "mobi7" / "book.html"):
-        if candidate.is_file():
-            return candidate
-    raise ParseFailed("not a readable MOBI file: it holds neither KF8 nor MOBI6 text")
-
-
 def _parse_html_book(path: Path) -> Document:
     book = html_blocks(path.read_bytes())
     builder = DocumentBuilder("mobi", title=book.title)
@@ -103,14 +79,13 @@ class MobiBackend:
             source = out / "book.mobi"
             shutil.copyfile(request.path, source)
             executable = shutil.which(request.settings.mobitool)
-            if executable is not None:
-                unpacked = _unpack_with_mobitool(executable, source, out)
-            else:
-                unpacked = _unpack_with_mobi_package(source, out)
+            if executable is None:
+                raise ParseFailed("MOBI support needs mobitool (Debian package libmobi-tools) on the server")
+            unpacked = _unpack_with_mobitool(executable, source, out)
             if unpacked.suffix.lower() == ".epub":
                 document = parse_epub(unpacked, "mobi")
             else:
                 document = _parse_html_book(unpacked)
-            # the header's title, whichever unpacker ran: they disagree on where they put it
+            # the header's title: the unpacked book does not always carry it
             title = header_title(source) or document.title
             return document.model_copy(update={"title": title})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -53,43 +52,25 @@ def test_mobi6_page_breaks_cut_pages() -> None:
     assert "LTSP 服务器：40 GiB。" in doc.page_text(doc.pages[3])
 
 
-@pytest.mark.parametrize("book", [KF8, MOBI6], ids=["kf8", "mobi6"])
-def test_both_unpackers_agree(book: Path) -> None:
+def test_temporary_files_are_removed(tmp_path: Path, monkeypatch) -> None:
     needs_mobitool()
-    pytest.importorskip("mobi", reason="PyPI mobi package not installed")
-    assert parse(book) == parse(book, WITHOUT_MOBITOOL)
-
-
-@pytest.mark.parametrize("settings", [ParsingSettings(), WITHOUT_MOBITOOL], ids=["mobitool", "mobi-package"])
-def test_temporary_files_are_removed(tmp_path: Path, monkeypatch, settings: ParsingSettings) -> None:
-    if settings.mobitool == "mobitool":
-        needs_mobitool()
-    else:
-        pytest.importorskip("mobi", reason="PyPI mobi package not installed")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    parse(KF8, settings)
-    parse(MOBI6, settings)
+    parse(KF8)
+    parse(MOBI6)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_no_unpacker_at_all(monkeypatch) -> None:
-    # importing the package now raises ImportError, as when it is not installed
-    monkeypatch.setitem(sys.modules, "mobi", None)
-    monkeypatch.setitem(sys.modules, "mobi.kindleunpack", None)
+def test_without_mobitool_the_reason_is_clear() -> None:
     with pytest.raises(ParseFailed, match=r"MOBI support needs mobitool \(Debian package libmobi-tools\)"):
         parse(KF8, WITHOUT_MOBITOOL)
 
 
-@pytest.mark.parametrize("settings", [ParsingSettings(), WITHOUT_MOBITOOL], ids=["mobitool", "mobi-package"])
-def test_not_a_mobi(tmp_path: Path, settings: ParsingSettings) -> None:
-    if settings.mobitool == "mobitool":
-        needs_mobitool()
-    else:
-        pytest.importorskip("mobi", reason="PyPI mobi package not installed")
+def test_not_a_mobi(tmp_path: Path) -> None:
+    needs_mobitool()
     bad = tmp_path / "bad.mobi"
     bad.write_bytes(b"\0" * 60 + b"BOOKMOBI" + b"\0" * 200)
     with pytest.raises(ParseFailed, match="not a readable MOBI file"):
-        parse(bad, settings)
+        parse(bad)
 
 
 def test_header_title() -> None:

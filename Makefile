@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev
+EXTRAS := dev,embedded
 STAMP := $(VENV)/.installed
 
 .PHONY: serve test lint bench clean

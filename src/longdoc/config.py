@@ -114,6 +114,11 @@ class OpenAIBackendSettings(BaseModel):
         description="The upstream constrains output to a JSON schema (response_format json_schema); "
         "if not, longdoc validates the output and asks again.",
     )
+    schema_format: Literal["json_schema", "json_object_schema"] = Field(
+        default="json_schema",
+        description='How a JSON schema is sent: "json_schema" (OpenAI, vLLM, SGLang, Ollama, llama-server) or '
+        '"json_object_schema", {"type": "json_object", "schema": …} (llama-cpp-python\'s server).',
+    )
     context_window: int = Field(default=32_768, ge=1, description="The upstream model's context (tokens).")
     timeout_seconds: float = Field(default=600.0, gt=0, description="Longest wait for upstream data.")
     connect_timeout_seconds: float = Field(default=10.0, gt=0, description="Longest wait to connect.")

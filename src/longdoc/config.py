@@ -50,7 +50,11 @@ class LimitSettings(BaseModel):
 
 
 class ParsingSettings(BaseModel):
-    memory_mb: int = Field(default=3072, description="Address-space limit of a parse child process (MiB).")
+    memory_mb: int = Field(
+        default=3072,
+        description="Address-space limit of a parse child process (MiB). OCR needs about 2 GiB of it "
+        "(onnxruntime reserves address space well beyond what it touches).",
+    )
     cpu_seconds: int = Field(default=600, description="CPU-time limit of a parse child process.")
     wall_seconds: int = Field(default=900, description="Wall-clock limit of one parse.")
     zip_max_bytes: int = Field(

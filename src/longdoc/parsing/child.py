@@ -54,6 +54,11 @@ def _parse(request: dict[str, object], output: Path) -> int:
         return _write(output, "the file is nested too deeply to parse", ExitCode.FAILED)
     except MemoryError:
         raise
+    except ImportError as exc:
+        # the loader cannot map a native library into the remaining address space
+        if "failed to map segment" in str(exc):
+            raise MemoryError(str(exc)) from exc
+        return _write(output, f"the parser failed: ImportError: {exc}", ExitCode.FAILED)
     except Exception as exc:  # a backend bug or a library choking on the file: report, don't hide
         return _write(output, f"the parser failed: {type(exc).__name__}: {exc}", ExitCode.FAILED)
     return _write(output, document.model_dump_json(), ExitCode.DOCUMENT)

@@ -8,7 +8,7 @@ from longdoc.core.documents import Document
 from longdoc.core.errors import ParseFailed
 from longdoc.parsing.base import DocumentBuilder, ParseRequest
 from longdoc.parsing.ocr import MODEL_MAX_SIDE
-from longdoc.parsing.safety import check_image_file
+from longdoc.parsing.safety import check_pixels
 
 _PILLOW_FORMATS = {"PNG": "png", "JPEG": "jpeg", "MPO": "jpeg", "GIF": "gif", "BMP": "bmp", "DIB": "bmp"}
 
@@ -21,20 +21,16 @@ class ImageBackend:
 
         if request.ocr is None:
             raise ParseFailed("image files need OCR: use file_parsing_strategy auto or text_and_images")
-        check_image_file(request.path, request.settings)
         try:
             with Image.open(request.path) as opened:
                 fmt = _PILLOW_FORMATS.get(opened.format or "", "png")
+                check_pixels(*opened.size, request.settings)  # nothing is decoded before this
                 # a JPEG can be decoded at a fraction of its size: OCR reads at most this much
                 opened.draft("RGB", (MODEL_MAX_SIDE, MODEL_MAX_SIDE))
                 image = _flatten(ImageOps.exif_transpose(opened) or opened)
-        except (
-            UnidentifiedImageError,
-            OSError,
-            SyntaxError,
-            ValueError,
-            Image.DecompressionBombError,
-        ) as exc:
+        except Image.DecompressionBombError as exc:
+            raise ParseFailed(f"the image is too large: {exc}") from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ParseFailed(f"the image is damaged: {exc}") from exc
 
         builder = DocumentBuilder(fmt)

@@ -82,26 +82,9 @@ def _parse_page(page: Any, request: ParseRequest, builder: DocumentBuilder, budg
         text = clean_text(textpage.get_text_range())
     finally:
         textpage.close()
-
-    ocr = request.ocr
-    if ocr is not None and request.strategy is not ParsingStrategy.TEXT_ONLY and looks_scanned(page, text):
-        if budget.exhausted():
-            builder.error("the page was not OCRed: the parse reached its time limit", category="limit")
-        else:
-            try:
-                image = render_for_ocr(page, request.settings)
-                recognised = ocr.recognize(image)
-            except MemoryError:
-                raise
-            except Exception as exc:  # an OCR failure loses this page's scan text, not the document
-                builder.error(f"OCR failed on this page: {exc}", category="ocr")
-            else:
-                if recognised.strip():
-                    text = recognised if not text.strip() else f"{text}\n\n{recognised}"
-                    builder.mark_ocr()
-        builder.paragraph(text)
+    if looks_scanned(page, text):
+        builder.paragraph(_with_scan_text(page, text, request, builder, budget))
         return
-
     builder.paragraph(text)
     if request.ocr_images:
         found = embedded_image_texts(page, request, budget, builder)
@@ -109,6 +92,30 @@ def _parse_page(page: Any, request: ParseRequest, builder: DocumentBuilder, budg
             builder.paragraph(image_text)
         if found:
             builder.mark_ocr()
+
+
+def _with_scan_text(
+    page: Any, text: str, request: ParseRequest, builder: DocumentBuilder, budget: OcrBudget
+) -> str:
+    """The page's text plus what OCR reads in its rendering (a scan has little or no text layer)."""
+    ocr = request.ocr
+    if ocr is None or request.strategy is ParsingStrategy.TEXT_ONLY:
+        builder.error("the page is an image without a text layer: OCR is off under text_only", category="ocr")
+        return text
+    if budget.exhausted():
+        builder.error("the page was not OCRed: the parse reached its time limit", category="limit")
+        return text
+    try:
+        recognised = ocr.recognize(render_for_ocr(page, request.settings))
+    except MemoryError:
+        raise
+    except Exception as exc:  # an OCR failure loses this page's scan text, not the document
+        builder.error(f"OCR failed on this page: {exc}", category="ocr")
+        return text
+    if not recognised.strip():
+        return text
+    builder.mark_ocr()
+    return recognised if not text.strip() else f"{text}\n\n{recognised}"
 
 
 def _title(pdf: Any) -> str | None:
@@ -120,12 +127,17 @@ def _title(pdf: Any) -> str | None:
 
 
 def _outline_headings(pdf: Any, document: Document) -> list[Heading]:
-    """Bookmarks as headings, placed where their title appears on their page (else at its start)."""
+    """Bookmarks as headings, placed where their title appears on their page.
+
+    The outline is in reading order, so each title is looked for after the previous one on the
+    same page; a title not found there sits right after the previous heading (or at page start).
+    """
     headings: list[Heading] = []
     try:
         bookmarks = list(pdf.get_toc(max_depth=6))
     except Exception:  # a damaged outline costs only the headings
         return headings
+    cursor = 0
     for bookmark in bookmarks[:10_000]:
         title = " ".join(unicodedata.normalize("NFKC", bookmark.get_title() or "").split())
         dest = bookmark.get_dest()
@@ -133,11 +145,27 @@ def _outline_headings(pdf: Any, document: Document) -> list[Heading]:
         if not title or index is None or not 0 <= index < len(document.pages):
             continue
         page = document.pages[index]
-        found = document.text.find(title, page.start, page.end)
-        start = found if found >= 0 else page.start
+        after = max(page.start, cursor) if cursor <= page.end else page.start
+        pattern = _title_pattern(title)
+        found = _line_end(pattern).search(document.text, after, page.end) or pattern.search(
+            document.text, after, page.end
+        )
+        start = found.start() if found else after
         headings.append(Heading(level=min(bookmark.level + 1, 6), text=title, start=start))
-    headings.sort(key=lambda h: h.start)
+        cursor = start
+    headings.sort(key=lambda h: h.start)  # stable: outline order where starts tie
     return headings
+
+
+def _line_end(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A heading usually ends its line: prefer that match over the words inside a sentence."""
+    return re.compile(pattern.pattern + r"[ \t]*$", re.MULTILINE)
+
+
+def _title_pattern(title: str) -> re.Pattern[str]:
+    """The title's words with any spacing between them and either form of quote mark."""
+    words = [re.escape(word) for word in title.split()]
+    return re.compile(r"\s+".join(words).replace("'", "['’]").replace('"', '["“”]'))
 
 
 def _open_failure(exc: Any) -> str:

@@ -7,6 +7,7 @@ fails the CRC, so an entry cannot grow past what the directory says.
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def check_file(path: Path, fmt: str, settings: ParsingSettings) -> None:
     if fmt in ZIP_FORMATS:
         check_zip(path, settings)
     elif fmt in IMAGE_FORMATS:
-        check_image_file(path, settings)
+        check_image_file(path, fmt, settings)
 
 
 def check_zip(path: Path, settings: ParsingSettings) -> None:
@@ -58,27 +59,31 @@ def check_zip(path: Path, settings: ParsingSettings) -> None:
             )
 
 
-def check_image_file(path: Path, settings: ParsingSettings) -> None:
+def check_image_file(path: Path, fmt: str, settings: ParsingSettings) -> None:
     size = path.stat().st_size
     if size > settings.image_max_bytes:
         raise ParseFailed(f"image over {_size(settings.image_max_bytes)} ({_size(size)}): make it smaller")
-    check_pixels(*image_dimensions(path, settings), settings)
+    check_pixels(*image_dimensions(path, fmt), settings)
 
 
-def image_dimensions(path: Path, settings: ParsingSettings) -> tuple[int, int]:
-    """Width and height read from the header; the pixels are not decoded."""
-    from PIL import Image, UnidentifiedImageError
+def image_dimensions(path: Path, fmt: str) -> tuple[int, int]:
+    """Width and height read from the header by the format's own Pillow plugin; no pixel is decoded.
 
+    The plugin is used directly because ``Image.open`` applies Pillow's process-wide pixel limit
+    first, and this check is to apply ours.
+    """
+    from PIL import BmpImagePlugin, GifImagePlugin, JpegImagePlugin, PngImagePlugin
+
+    plugins = {
+        "png": PngImagePlugin.PngImageFile,
+        "jpeg": JpegImagePlugin.JpegImageFile,
+        "gif": GifImagePlugin.GifImageFile,
+        "bmp": BmpImagePlugin.BmpImageFile,
+    }
     try:
-        # Pillow's own bomb check runs in open(); ours below gives the clearer message
-        with Image.open(path) as image:
+        with path.open("rb") as f, plugins[fmt](f) as image:
             return image.size
-    except Image.DecompressionBombError as exc:
-        pillow_limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
-        raise ParseFailed(
-            f"the image is too large: over {pillow_limit:,} pixels (limit {settings.image_max_pixels:,} pixels)"
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:
         raise ParseFailed(f"the image is damaged: {exc}") from exc
 
 

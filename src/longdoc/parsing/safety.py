@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from longdoc.config import MB, ParsingSettings
 from longdoc.core.errors import ParseFailed
@@ -72,9 +74,9 @@ def image_dimensions(path: Path, fmt: str) -> tuple[int, int]:
     The plugin is used directly because ``Image.open`` applies Pillow's process-wide pixel limit
     first, and this check is to apply ours.
     """
-    from PIL import BmpImagePlugin, GifImagePlugin, JpegImagePlugin, PngImagePlugin
+    from PIL import BmpImagePlugin, GifImagePlugin, ImageFile, JpegImagePlugin, PngImagePlugin
 
-    plugins = {
+    plugins: dict[str, Callable[[BinaryIO], ImageFile.ImageFile]] = {
         "png": PngImagePlugin.PngImageFile,
         "jpeg": JpegImagePlugin.JpegImageFile,
         "gif": GifImagePlugin.GifImageFile,

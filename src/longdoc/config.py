@@ -222,6 +222,10 @@ class ContextSettings(BaseModel):
         default=0.85,
         description="Across files, a file's n-th hit ranks as if its score were x diversity^n (1: no interleaving).",
     )
+    dense_max_chunks: int = Field(
+        default=2000,
+        description="Files with more chunks get no dense vectors (embedding runs at a few chunks/s on CPU).",
+    )
 
 
 class Settings(BaseSettings):

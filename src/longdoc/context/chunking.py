@@ -171,7 +171,7 @@ class _Cutter:
         if header_lines and len(units) > header_lines:
             head = units[:header_lines]
             first = units[header_lines]
-            merged = _Unit(head[0].start, first.end, sum(u.tokens for u in head) + first.tokens + 1)
+            merged = _Unit(head[0].start, first.end, self.counter.count(self.text[head[0].start : first.end]))
             merged.table_header = header
             units = [merged, *units[header_lines + 1 :]]
             units[0].table_header = ""
@@ -229,35 +229,38 @@ class _Packer:
         self.target = target
         self.minimum = minimum
         self.units: list[_Unit] = []
+        self.content = False  # whether the chunk so far holds more than headings
         self.tokens = 0
         self.prefix = ""
         self.heading_path: tuple[str, ...] = tuple(h.text for h in path)
 
     def add(self, unit: _Unit) -> None:
-        if self.units:
-            content = any(u.heading is None for u in self.units)
-            heading_break = unit.heading is not None and content and self.tokens >= self.minimum
+        if self.units and self.content:
+            heading_break = unit.heading is not None and self.tokens >= self.minimum
             # Headings stay with what follows them, even past the target.
-            too_long = content and self.tokens + unit.tokens > self.target
-            if heading_break or too_long:
+            if heading_break or self.tokens + unit.tokens > self.target:
                 self.close()
         if unit.heading is not None:
             _enter(self.path, unit.heading)
-        if all(u.heading is not None for u in self.units):
+        if not self.content:
             # The chunk sits under the headings it opens with.
             self.heading_path = tuple(h.text for h in self.path)
         if not self.units:
             self.prefix = unit.table_header
             self.tokens = self.counter.count(self.prefix) if self.prefix else 0
         self.units.append(unit)
+        self.content = self.content or unit.heading is None
         self.tokens += unit.tokens
 
     def close(self) -> None:
         if not self.units:
             return
         start, end = self.units[0].start, self.units[-1].end
-        body = self.text[start:end]
-        tokens = self.counter.count(f"{self.prefix}\n{body}" if self.prefix else body)
+        if len(self.units) == 1 and not self.prefix:
+            tokens = self.units[0].tokens  # counted already, exactly
+        else:
+            body = self.text[start:end]
+            tokens = self.counter.count(f"{self.prefix}\n{body}" if self.prefix else body)
         self.chunks.append(
             Chunk(
                 file_id=self.file_id,
@@ -271,5 +274,6 @@ class _Packer:
             )
         )
         self.units = []
+        self.content = False
         self.tokens = 0
         self.prefix = ""

@@ -51,11 +51,16 @@ def schema_problem(text: str, schema: dict[str, Any] | None) -> tuple[Any, str |
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc})"
     if schema is not None:
-        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
-        if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-            return None, f"at {where}: {error.message}"
+        validator = jsonschema.Draft202012Validator(schema)
+        errors = sorted(validator.iter_errors(value), key=jsonschema.exceptions.relevance)[:3]
+        if errors:
+            return None, "; ".join(_describe(error) for error in errors)
     return value, None
+
+
+def _describe(error: Any) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+    return f"at {where}: {error.message}"
 
 
 class SchemaValidatingBackend(InferenceBackend):
@@ -118,8 +123,9 @@ class SchemaValidatingBackend(InferenceBackend):
 def _instruction(schema: dict[str, Any] | None) -> str:
     if schema is None:
         return "Reply with one JSON object and nothing else."
-    return "Reply with one JSON value that conforms to this JSON schema, and nothing else:\n" + json.dumps(
-        schema, ensure_ascii=False
+    return (
+        "Reply with one JSON value, and nothing else, that is valid against the JSON schema below. "
+        "Write the data itself, not the schema.\nJSON schema: " + json.dumps(schema, ensure_ascii=False)
     )
 
 

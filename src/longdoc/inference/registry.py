@@ -32,7 +32,9 @@ BUILTIN_KINDS: Mapping[str, str] = MappingProxyType(
 def fake_from_settings(spec: Any, settings: InferenceSettings) -> InferenceBackend:
     from longdoc.inference.fake import FakeBackend
 
-    return FakeBackend(spec.replies, context_window=spec.context_window)
+    return FakeBackend(
+        spec.replies, context_window=spec.context_window, seconds_per_token=spec.seconds_per_token
+    )
 
 
 class BackendRegistry:

@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def llama_server(gguf_path: Path) -> Iterator[str]:
+def llama_server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's server on loopback, as an upstream; yields its base URL."""
     if importlib.util.find_spec("sse_starlette") is None:
         pytest.skip("llama-cpp-python[server] extras are not installed")
@@ -60,13 +60,15 @@ def llama_server(gguf_path: Path) -> Iterator[str]:
         "--model_alias",
         "tiny",
     ]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    log = log_path.open("wb")  # a file, not a pipe: a full pipe would stall the server
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {server.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{base_url}/models", timeout=1).status_code == 200:
                     break
@@ -83,3 +85,4 @@ def llama_server(gguf_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        log.close()

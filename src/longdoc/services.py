@@ -14,7 +14,9 @@ from longdoc.chat.engine import ChatEngine
 from longdoc.config import Settings
 from longdoc.context.tokens import TokenCounter
 from longdoc.documents.ingest import ParseJobHandler
+from longdoc.documents.fetch import AddressGuard, UrlFetcher
 from longdoc.documents.library import PARSE_JOB, DocumentLibrary
+from longdoc.documents.remote import RemoteDocuments
 from longdoc.inference.base import InferenceBackend
 from longdoc.inference.catalog import Catalog
 from longdoc.inference.registry import BackendRegistry
@@ -38,6 +40,7 @@ class Services:
     catalog: Catalog
     backends: dict[str, InferenceBackend]
     chat: ChatEngine
+    remote: RemoteDocuments
     started_at: int = field(default_factory=lambda: int(time.time()))
     _pools: list[WorkerPool] = field(default_factory=list)
 
@@ -83,6 +86,9 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
     tokens = TokenCounter()
     catalog = Catalog.from_settings(settings.inference)
     backends = (registry or BackendRegistry()).build(settings.inference)
+    fetcher = UrlFetcher(
+        AddressGuard(settings.fetch_allow), settings.fetch, blobs, max_bytes=settings.limits.document_bytes
+    )
     return Services(
         settings=settings,
         db=db,
@@ -94,4 +100,7 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
         catalog=catalog,
         backends=backends,
         chat=ChatEngine(library, catalog, backends, tokens),
+        remote=RemoteDocuments(
+            db, blobs, fetcher, tokens, fetch=settings.fetch, parsing=settings.parsing, limits=settings.limits
+        ),
     )

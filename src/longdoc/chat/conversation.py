@@ -20,6 +20,8 @@ _FILEID_LIST = re.compile(r"^\s*fileid://[A-Za-z0-9_\-]+(\s*,\s*fileid://[A-Za-z
 class Message:
     role: str  # system, user, assistant
     content: str
+    # keys of documents resolved outside the conversation (DashScope doc_url parts), read before it
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,12 @@ class TextSource:
     text: str
 
 
-DocumentSource = FileSource | TextSource
+@dataclass(frozen=True)
+class AttachedSource:
+    key: str
+
+
+DocumentSource = FileSource | TextSource | AttachedSource
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ def split_conversation(messages: list[Message]) -> Conversation:
     turns: list[Message] = []
     seen_system = False
     for message in messages:
+        documents.extend(AttachedSource(key) for key in message.attachments)
         if message.role != "system":
             turns.append(message)
             continue

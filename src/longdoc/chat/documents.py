@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from longdoc.chat.conversation import Conversation, FileSource
+from longdoc.chat.conversation import AttachedSource, Conversation, FileSource
 from longdoc.core.documents import Document
 from longdoc.core.errors import InvalidRequest, TooLarge
 from longdoc.documents.library import DocumentLibrary
@@ -23,6 +24,12 @@ class ReadyDocument:
     file_id: str | None  # None for a document given as text
     document: Document
     tokens: int  # Qwen tokens, as billed
+    url: str | None = None  # where a doc_url document came from
+
+    @property
+    def referenced(self) -> bool:
+        """Given by reference (file id or URL): billed whole, its text is not in the messages."""
+        return self.file_id is not None or self.url is not None
 
 
 class DocumentResolver:
@@ -30,8 +37,16 @@ class DocumentResolver:
         self._library = library
         self._tokens = tokens
 
-    def resolve(self, account_id: str, conversation: Conversation, model: ModelEntry) -> list[ReadyDocument]:
-        """The documents in order, each file once; raises the services' errors for files not ready."""
+    def resolve(
+        self,
+        account_id: str,
+        conversation: Conversation,
+        model: ModelEntry,
+        attached: Mapping[str, ReadyDocument] | None = None,
+    ) -> list[ReadyDocument]:
+        """The documents in order, each file once; raises the services' errors for files not ready.
+
+        ``attached`` holds documents resolved elsewhere (doc_urls), by the keys messages carry."""
         file_ids = list(dict.fromkeys(conversation.file_ids))
         if len(file_ids) > model.max_files:
             raise InvalidRequest(
@@ -42,7 +57,12 @@ class DocumentResolver:
         ready: list[ReadyDocument] = []
         seen: set[str] = set()
         for source in conversation.documents:
-            if isinstance(source, FileSource):
+            if isinstance(source, AttachedSource):
+                if source.key in seen:
+                    continue
+                seen.add(source.key)
+                ready.append(replace((attached or {})[source.key], index=len(ready) + 1))
+            elif isinstance(source, FileSource):
                 if source.file_id in seen:
                     continue
                 seen.add(source.file_id)

@@ -87,12 +87,15 @@ class ChatEngine:
         self._tokens = tokens
         self._resolver = DocumentResolver(library, tokens) if library is not None else None
 
-    def prepare(self, account_id: str, request: ChatRequest) -> PreparedChat:
+    def prepare(
+        self, account_id: str, request: ChatRequest, attached: Mapping[str, ReadyDocument] | None = None
+    ) -> PreparedChat:
+        """``attached``: documents already fetched and parsed (doc_urls), by the keys messages carry."""
         model = self._catalog.get(request.model)
         conversation = split_conversation(request.messages)
         if self._resolver is None:
             raise InvalidRequest("this engine has no document library to resolve fileid:// references")
-        documents = self._resolver.resolve(account_id, conversation, model)
+        documents = self._resolver.resolve(account_id, conversation, model, attached)
         return self._prepare(model, request, conversation, documents)
 
     def prepare_local(self, request: ChatRequest, documents: list[ReadyDocument]) -> PreparedChat:
@@ -152,7 +155,7 @@ class ChatEngine:
         self, messages: list[Message], file_ids: list[str], documents: list[ReadyDocument]
     ) -> int:
         """Every token of every referenced document, plus the messages themselves."""
-        referenced = sum(d.tokens for d in documents if d.file_id is not None)
+        referenced = sum(d.tokens for d in documents if d.referenced)
         spoken = sum(
             self._tokens.count(m.content) + MESSAGE_OVERHEAD_TOKENS
             for m in messages

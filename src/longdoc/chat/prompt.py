@@ -30,6 +30,7 @@ def with_page_markers(document: Document) -> str:
 
 def render_document(doc: ReadyDocument, text: str | None = None) -> str:
     ident = f' file_id="{doc.file_id}"' if doc.file_id else ""
+    ident += f' url="{doc.url}"' if doc.url else ""
     body = with_page_markers(doc.document) if text is None else text
     return f'<document index="{doc.index}" name="{doc.name}"{ident}>\n{body}\n</document>'
 

@@ -8,6 +8,8 @@ engines raise these without knowing who called them::
     │   ├── FileParsingInProgress     400  "File parsing in progress, please try again later."
     │   ├── FileNotReady              400  a referenced file ended in error
     │   ├── TooLarge                  400  BadRequest.TooLarge (a file, a message, a context)
+    │   ├── FetchFailed               400  a doc_url could not be fetched (the message names URL and reason)
+    │   │   └── FetchRefused          400  a doc_url points at a loopback/private/metadata address
     │   └── QuotaExceeded             400  account file-count / storage limits
     ├── AuthenticationFailed          401  invalid_api_key / InvalidApiKey
     ├── AccessDenied                  403  AccessDenied
@@ -54,6 +56,14 @@ class FileNotReady(InvalidRequest):
 
 class TooLarge(InvalidRequest):
     dashscope_code = "BadRequest.TooLarge"
+
+
+class FetchFailed(InvalidRequest):
+    openai_code = "invalid_url"
+
+
+class FetchRefused(FetchFailed):
+    pass
 
 
 class QuotaExceeded(InvalidRequest):

@@ -74,3 +74,23 @@ jobs = Table(
     Column("finished_at", Float),
     Index("ix_jobs_state_run_after", "state", "run_after"),
 )
+
+# doc_url documents, fetched and parsed once per URL and strategy (the bytes are public, so the cache
+# is shared by all accounts); the validators let a repeated call revalidate instead of downloading.
+remote_documents = Table(
+    "remote_documents",
+    metadata,
+    Column("url_sha256", String(64), primary_key=True),
+    Column("strategy", String(16), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("filename", String(1024), nullable=False),
+    Column("etag", String(1024)),
+    Column("last_modified", String(128)),
+    Column("fresh_until", Float, nullable=False),
+    Column("fetched_at", Float, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("parsed_sha256", String(64), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+)

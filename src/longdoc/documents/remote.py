@@ -1,0 +1,187 @@
+"""doc_url documents: fetched, parsed and cached, so that asking again costs a revalidation at most.
+
+The cache is shared by all accounts (the bytes are public) and keyed by URL and parsing strategy;
+each row keeps the server's validators (ETag, Last-Modified) and how long the bytes stay fresh.
+A fresh row is used without contacting the server; a stale one is revalidated (a 304 reuses the
+parse); new bytes identical to the cached ones reuse the parse too. Parsing runs in the same
+isolated child process as uploads, inline with the request as the service does it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from longdoc.config import FetchSettings, LimitSettings, ParsingSettings
+from longdoc.core.documents import Document, ParsingStrategy
+from longdoc.core.errors import FileNotReady, InvalidRequest, LongdocError, ParseFailed, TooLarge
+from longdoc.documents.fetch import Fetched, UrlFetcher, Validators
+from longdoc.documents.library import IMAGE_MAGIC
+from longdoc.parsing import parse_isolated
+from longdoc.storage.blobs import BlobStore, StagedBlob
+from longdoc.storage.database import Database
+from longdoc.storage.remote_documents import RemoteDocumentRecord, RemoteDocumentRepository
+
+log = logging.getLogger(__name__)
+
+MAX_DOC_URLS = 10  # per request, as Qwen-Doc-Turbo accepts
+
+# How this call got the document: from the cache without asking, after a 304, or by downloading.
+Origin = Literal["cached", "revalidated", "fetched"]
+
+
+class TokenCounting(Protocol):
+    def count(self, text: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class RemoteDocument:
+    url: str
+    name: str
+    document: Document
+    tokens: int
+    origin: Origin
+    parsed: bool  # whether this call ran the parser
+
+
+class RemoteDocuments:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        fetcher: UrlFetcher,
+        tokens: TokenCounting,
+        *,
+        fetch: FetchSettings,
+        parsing: ParsingSettings,
+        limits: LimitSettings,
+    ) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._fetcher = fetcher
+        self._tokens = tokens
+        self._fetch = fetch
+        self._parsing = parsing
+        self._limits = limits
+        self._repo = RemoteDocumentRepository()
+        self._parse_slots = threading.BoundedSemaphore(fetch.parse_concurrency)
+
+    def get_many(self, wanted: Sequence[tuple[str, ParsingStrategy]]) -> list[RemoteDocument]:
+        """Each (url, strategy) in order, fetched concurrently; the first failure in URL order is raised."""
+        check_count(len(wanted))
+        if len(wanted) <= 1:
+            return [self.get(url, strategy) for url, strategy in wanted]
+        workers = min(len(wanted), self._fetch.concurrency)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="longdoc-fetch") as pool:
+            futures = [pool.submit(self.get, url, strategy) for url, strategy in wanted]
+            outcomes: list[RemoteDocument | LongdocError] = []
+            for future in futures:
+                try:
+                    outcomes.append(future.result())
+                except LongdocError as exc:
+                    outcomes.append(exc)
+        for outcome in outcomes:
+            if isinstance(outcome, LongdocError):
+                raise outcome
+        return [o for o in outcomes if isinstance(o, RemoteDocument)]
+
+    def get(self, url: str, strategy: ParsingStrategy) -> RemoteDocument:
+        strategy = ParsingStrategy(strategy)
+        with self._db.read() as conn:
+            cached = self._repo.get(conn, url, strategy.value)
+        cached_doc = self._load(cached) if cached is not None else None
+        if cached is not None and cached_doc is not None and cached.fresh_until > time.time():
+            return RemoteDocument(url, cached.filename, cached_doc, cached.tokens, "cached", parsed=False)
+
+        validators = None
+        if cached is not None and cached_doc is not None:
+            validators = Validators(cached.etag, cached.last_modified)
+        fetched = self._fetcher.fetch(
+            url, validators if validators and (validators.etag or validators.last_modified) else None
+        )
+        if fetched.not_modified and cached is not None and cached_doc is not None:
+            with self._db.write() as conn:
+                self._repo.touch(
+                    conn, url, strategy.value, fetched_at=time.time(), fresh_until=fetched.fresh_until
+                )
+            return RemoteDocument(
+                url, cached.filename, cached_doc, cached.tokens, "revalidated", parsed=False
+            )
+        assert fetched.staged is not None
+        try:
+            return self._store(url, strategy, fetched, fetched.staged, cached, cached_doc)
+        finally:
+            self._blobs.discard(fetched.staged)
+
+    def _store(
+        self,
+        url: str,
+        strategy: ParsingStrategy,
+        fetched: Fetched,
+        staged: StagedBlob,
+        cached: RemoteDocumentRecord | None,
+        cached_doc: Document | None,
+    ) -> RemoteDocument:
+        if staged.head.startswith(IMAGE_MAGIC) and staged.size > self._limits.image_bytes:
+            raise TooLarge(
+                f"doc_url {url} is an image of {staged.size:,} bytes, over the image limit of "
+                f"{self._limits.image_bytes:,}",
+                param="doc_url",
+            )
+        if cached is not None and cached_doc is not None and cached.sha256 == staged.sha256:
+            document, tokens, parsed_sha, ran = cached_doc, cached.tokens, cached.parsed_sha256, False
+        else:
+            document = self._parse(url, staged, strategy, fetched.filename)
+            tokens = self._tokens.count(document.text)
+            parsed_sha = self._blobs.put_bytes(document.model_dump_json().encode())
+            ran = True
+        record = RemoteDocumentRecord(
+            url=url,
+            strategy=strategy.value,
+            filename=fetched.filename,
+            etag=fetched.validators.etag,
+            last_modified=fetched.validators.last_modified,
+            fresh_until=fetched.fresh_until,
+            fetched_at=time.time(),
+            bytes=staged.size,
+            sha256=staged.sha256,
+            parsed_sha256=parsed_sha,
+            format=document.format,
+            tokens=tokens,
+        )
+        with self._db.write() as conn:
+            self._repo.put(conn, record)
+        return RemoteDocument(url, fetched.filename, document, tokens, "fetched", parsed=ran)
+
+    def _parse(self, url: str, staged: StagedBlob, strategy: ParsingStrategy, filename: str) -> Document:
+        with self._parse_slots:
+            try:
+                return parse_isolated(
+                    staged.temp_path, strategy=strategy, filename=filename, settings=self._parsing
+                )
+            except ParseFailed as exc:
+                raise FileNotReady(
+                    f"doc_url {url} could not be parsed: {exc.message}", param="doc_url"
+                ) from exc
+
+    def _load(self, record: RemoteDocumentRecord) -> Document | None:
+        """The cached parse, or None when its blob is gone (blobs are shared with uploads)."""
+        try:
+            with self._blobs.open(record.parsed_sha256) as blob:
+                return Document.model_validate_json(blob.read())
+        except FileNotFoundError:
+            log.info("doc_url cache: parsed blob of %s is gone; fetching again", record.url)
+            return None
+
+
+def check_count(count: int) -> None:
+    if count > MAX_DOC_URLS:
+        raise InvalidRequest(
+            f"Too many doc_url documents: the request holds {count}, and at most {MAX_DOC_URLS} are accepted.",
+            param="doc_url",
+        )

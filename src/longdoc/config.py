@@ -11,7 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -155,10 +164,22 @@ class FakeBackendSettings(BaseModel):
         default_factory=list, description="Replies given in turn; empty means echo the last user message."
     )
     context_window: int = Field(default=32_768, ge=1, description="Context window the fake reports.")
+    seconds_per_token: float = Field(
+        default=0.0, ge=0, description="Pause before each token, to make work slow enough to watch (tests)."
+    )
+
+
+def _backend_kind(value: Any) -> str:
+    # a section without `kind` is the embedded model: LONGDOC_INFERENCE__BACKENDS__EMBEDDED__N_THREADS=1 works
+    found = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return str(found or "llama_cpp")
 
 
 BackendSettings = Annotated[
-    LlamaCppBackendSettings | OpenAIBackendSettings | FakeBackendSettings, Field(discriminator="kind")
+    Annotated[LlamaCppBackendSettings, Tag("llama_cpp")]
+    | Annotated[OpenAIBackendSettings, Tag("openai")]
+    | Annotated[FakeBackendSettings, Tag("fake")],
+    Discriminator(_backend_kind),
 ]
 
 

@@ -52,26 +52,16 @@ def test_legacy_office_golden(golden, name: str, filename: str, fmt: str) -> Non
     golden.check(name, document)
 
 
-# mobitool from PATH, or a missing one so that the backend falls back to the PyPI package
-MOBI_ENGINES = [
-    pytest.param("mobitool", id="mobitool"),
-    pytest.param("/nonexistent/mobitool", id="mobi-package"),
-]
 MOBI = [
     ("mobi-kf8-debian-edu-zh-cn-part", "debian-edu-manual.zh-cn.part.kf8.mobi"),
     ("mobi-mobi6-debian-edu-zh-cn-part", "debian-edu-manual.zh-cn.part.mobi6.mobi"),
 ]
 
 
-@pytest.mark.parametrize("mobitool", MOBI_ENGINES)
 @pytest.mark.parametrize(("name", "filename"), MOBI, ids=[c[0] for c in MOBI])
-def test_mobi_golden(golden, name: str, filename: str, mobitool: str) -> None:
-    """Both unpackers (libmobi's mobitool, the PyPI ``mobi`` package) must give the same document."""
-    if mobitool == "mobitool" and shutil.which("mobitool") is None:
+def test_mobi_golden(golden, name: str, filename: str) -> None:
+    if shutil.which("mobitool") is None:
         pytest.skip("mobitool (Debian libmobi-tools) not installed")
-    if mobitool != "mobitool":
-        pytest.importorskip("mobi", reason="PyPI mobi package not installed")
-    settings = ParsingSettings(mobitool=mobitool)
-    document = backend_for("mobi").parse(ParseRequest(path=DOCUMENTS / filename, settings=settings))
+    document = backend_for("mobi").parse(ParseRequest(path=DOCUMENTS / filename))
     assert document.format == "mobi"
     golden.check(name, document)

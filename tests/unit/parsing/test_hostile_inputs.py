@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from generated_files import make_pdf, png_header_only
+from support.generated_files import make_pdf, png_header_only
 
 from longdoc.config import ParsingSettings
 from longdoc.core.documents import ParsingStrategy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from generated_files import make_pdf
+from support.generated_files import make_pdf
 
 from longdoc.config import ParsingSettings
 from longdoc.core.documents import ParsingStrategy

@@ -129,10 +129,14 @@ class LlamaCppBackend(InferenceBackend):
             self._llm = llm
 
     def close(self) -> None:
-        with self._load_lock:
-            if self._llm is not None:
-                self._llm.close()
-                self._llm = None
+        """Free the model once the request using it (if any) ends; a busy model is left to process exit."""
+        try:
+            with self.queue.turn(), self._load_lock:
+                if self._llm is not None:
+                    self._llm.close()
+                    self._llm = None
+        except ModelUnavailable:
+            pass  # freeing memory a generation still uses would crash the process
 
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         self.load()

@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 import longdoc
 from longdoc.api import health
-from longdoc.api.errors import install_error_handlers
+from longdoc.api.dashscope.generation import router as generation_router
+from longdoc.api.dashscope.generation.serving import GenerationServing
+from longdoc.api.errors import DASHSCOPE_PREFIX, install_error_handlers
 from longdoc.api.observability import Metrics, RequestContext
 from longdoc.api.openai.chat import router as chat_router
 from longdoc.api.openai.chat.serving import ChatServing
@@ -28,6 +30,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.metrics = Metrics(services.queue)
     app.state.files = FilesServing(services.library)
     app.state.chat = ChatServing(services.chat)
+    app.state.generation = GenerationServing(services.chat, services.remote, services.catalog)
 
     install_error_handlers(app)
     app.include_router(health.build_router())
@@ -35,5 +38,6 @@ def create_app(services: Services) -> FastAPI:
         router = build()
         for prefix in OPENAI_PREFIXES:
             app.include_router(router, prefix=prefix)
+    app.include_router(generation_router.build_router(), prefix=DASHSCOPE_PREFIX)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app

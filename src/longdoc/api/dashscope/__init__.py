@@ -1,0 +1,1 @@
+"""DashScope-native routes (``/api/v1``), as the ``dashscope`` SDK calls them."""

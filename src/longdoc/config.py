@@ -130,6 +130,18 @@ class LlamaCppBackendSettings(BaseModel):
     max_wait_seconds: float = Field(
         default=120.0, gt=0, description="Longest a request waits for the model before a 503."
     )
+    prompt_budget_tokens: int | None = Field(
+        default=3_000,
+        ge=256,
+        description="Tokens of prompt the context engine fills (documents, conversation, instructions); "
+        "the 0.5B model reads about 150 tokens/s on 2 cores, so this bounds the time to answer.",
+    )
+    prompt_tokens_per_second: float = Field(
+        default=150.0, gt=0, description="Prompt reading speed, for estimating what a plan costs."
+    )
+    generate_tokens_per_second: float = Field(
+        default=30.0, gt=0, description="Generation speed, for estimating what a plan costs."
+    )
 
 
 class OpenAIBackendSettings(BaseModel):
@@ -153,6 +165,20 @@ class OpenAIBackendSettings(BaseModel):
     context_window: int = Field(default=32_768, ge=1, description="The upstream model's context (tokens).")
     timeout_seconds: float = Field(default=600.0, gt=0, description="Longest wait for upstream data.")
     connect_timeout_seconds: float = Field(default=10.0, gt=0, description="Longest wait to connect.")
+    prompt_budget_tokens: int | None = Field(
+        default=None,
+        ge=256,
+        description="Tokens of prompt the context engine fills; empty means the context window less 4,096.",
+    )
+    prompt_tokens_per_second: float = Field(
+        default=2_000.0, gt=0, description="Prompt reading speed, for estimating what a plan costs."
+    )
+    generate_tokens_per_second: float = Field(
+        default=40.0, gt=0, description="Generation speed of one request, for estimating what a plan costs."
+    )
+    parallel_requests: int = Field(
+        default=8, ge=1, description="Requests sent at once when a plan reads a document in pieces."
+    )
 
 
 class FakeBackendSettings(BaseModel):
@@ -167,6 +193,16 @@ class FakeBackendSettings(BaseModel):
     seconds_per_token: float = Field(
         default=0.0, ge=0, description="Pause before each token, to make work slow enough to watch (tests)."
     )
+    prompt_budget_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens of prompt the context engine fills; empty: window less a quarter."
+    )
+    prompt_tokens_per_second: float = Field(
+        default=1_000_000.0, gt=0, description="Reading speed the fake claims, for plan cost estimates."
+    )
+    generate_tokens_per_second: float = Field(
+        default=1_000_000.0, gt=0, description="Generation speed the fake claims, for plan cost estimates."
+    )
+    parallel_requests: int = Field(default=1, ge=1, description="Requests sent at once for piecewise reading.")
 
 
 def _backend_kind(value: Any) -> str:
@@ -264,6 +300,25 @@ class ContextSettings(BaseModel):
     dense_max_chunks: int = Field(
         default=2000,
         description="Files with more chunks get no dense vectors (embedding runs at a few chunks/s on CPU).",
+    )
+    map_reduce_max_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A map-reduce estimated to take longer on the configured backend falls back to a "
+        "retrieval spread over the whole documents (and says so in x_context.fallback).",
+    )
+    map_note_tokens: int = Field(
+        default=200, ge=16, description="Longest note the model writes about one part in map-reduce."
+    )
+    retrieve_min_score: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Passages scoring below this share of the best one are left out of a retrieval "
+        "(less noise for a small model, less to read).",
+    )
+    index_cache_size: int = Field(
+        default=64, ge=1, description="Lexical indexes kept open (memory-mapped) between requests."
     )
 
 

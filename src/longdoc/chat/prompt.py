@@ -15,6 +15,15 @@ DOCUMENTS_INSTRUCTION = (
     "Answer from the documents below. When you use a document, name it; "
     "if the documents do not contain the answer, say so."
 )
+PASSAGES_INSTRUCTION = (
+    "Answer from the passages below, taken from the documents; each starts with its number, "
+    "document and page. Cite the passages you use as [1], [2]. If they do not contain the answer, say so."
+)
+NOTES_INSTRUCTION = (
+    "The documents were read part by part, and the notes below were taken for the question; each "
+    "starts with the numbers of the parts it came from. Answer from the notes, citing the parts you use "
+    "as [1], [2]. If the notes do not contain the answer, say so."
+)
 
 
 def with_page_markers(document: Document) -> str:
@@ -36,13 +45,18 @@ def render_document(doc: ReadyDocument, text: str | None = None) -> str:
 
 
 def build_messages(
-    conversation: Conversation, documents: Sequence[ReadyDocument], rendered: Sequence[str] | None = None
+    conversation: Conversation,
+    documents: Sequence[ReadyDocument],
+    rendered: Sequence[str] | None = None,
+    *,
+    instruction: str = DOCUMENTS_INSTRUCTION,
 ) -> list[ChatMessage]:
-    """The model's messages: role prompt and documents in one system message, then the turns."""
+    """The model's messages: role prompt and documents (or ``rendered`` blocks of them) in one
+    system message, then the turns."""
     system = conversation.system_prompt or DEFAULT_SYSTEM_PROMPT
     if documents:
         blocks = rendered if rendered is not None else [render_document(d) for d in documents]
-        system = f"{system}\n\n{DOCUMENTS_INSTRUCTION}\n\n" + "\n\n".join(blocks)
+        system = f"{system}\n\n{instruction}\n\n" + "\n\n".join(blocks)
     messages = [ChatMessage(role="system", content=system)]
     for turn in conversation.turns:
         if turn.role == "assistant":

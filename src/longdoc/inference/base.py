@@ -1,7 +1,8 @@
 """What every model backend speaks: messages in, a stream of text pieces and one final event out.
 
 A backend is a small class with capability flags (``supports_json_schema``, ``supports_streaming``,
-``context_window``, ``name``) and three methods. ``stream`` is a plain synchronous iterator: the API
+``context_window``, ``name``), its prompt budget and throughput (what the context engine plans
+with), and three methods. ``stream`` is a plain synchronous iterator: the API
 runs it in a worker thread and sets ``cancel`` when the client goes away; a backend checks it
 between tokens and stops, ending with ``finish_reason="cancelled"`` so the tokens spent can still be
 recorded. Errors (model busy, upstream down) are raised by the first ``next()``, before any event.
@@ -76,6 +77,26 @@ StreamEvent = TokenDelta | StreamEnd
 
 
 @dataclass(frozen=True, slots=True)
+class Throughput:
+    """How fast a backend reads and writes, and how many requests it serves at once: what the
+    context engine estimates a plan's cost with (reading a 10M-token file piece by piece is
+    minutes on a GPU cluster and days on a laptop CPU)."""
+
+    prompt_tokens_per_second: float = 1_000.0
+    generate_tokens_per_second: float = 50.0
+    parallel_requests: int = 1
+
+    def seconds(self, prompt_tokens: int, output_tokens: int) -> float:
+        """Time of one request reading ``prompt_tokens`` and writing ``output_tokens``."""
+        return prompt_tokens / self.prompt_tokens_per_second + output_tokens / self.generate_tokens_per_second
+
+
+def default_prompt_budget(context_window: int) -> int:
+    """Tokens of prompt worth filling: the window less room to answer (4,096, or a quarter of a small window)."""
+    return context_window - min(4_096, context_window // 4)
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
     text: str
     finish_reason: FinishReason
@@ -100,6 +121,15 @@ class InferenceBackend(ABC):
     supports_json_schema: bool = False
     supports_streaming: bool = True
     context_window: int = 0
+    prompt_budget_tokens: int | None = None  # set from settings; None: ``default_prompt_budget``
+    throughput: Throughput = Throughput()
+
+    @property
+    def prompt_budget(self) -> int:
+        """Tokens of prompt (documents, conversation, instructions) the context engine fills."""
+        if self.prompt_budget_tokens:
+            return min(self.prompt_budget_tokens, self.context_window)
+        return default_prompt_budget(self.context_window)
 
     @abstractmethod
     def stream(

@@ -72,6 +72,8 @@ class SchemaValidatingBackend(InferenceBackend):
         self.name = inner.name
         self.context_window = inner.context_window
         self.supports_streaming = inner.supports_streaming
+        self.prompt_budget_tokens = inner.prompt_budget_tokens
+        self.throughput = inner.throughput
 
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         return self.inner.count_tokens(messages)

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from longdoc.config import InferenceSettings
-from longdoc.inference.base import InferenceBackend
+from longdoc.inference.base import InferenceBackend, Throughput
 from longdoc.inference.json_guard import SchemaValidatingBackend
 
 BackendFactory = Callable[[Any, InferenceSettings], InferenceBackend]
@@ -34,6 +34,19 @@ def fake_from_settings(spec: Any, settings: InferenceSettings) -> InferenceBacke
 
     return FakeBackend(
         spec.replies, context_window=spec.context_window, seconds_per_token=spec.seconds_per_token
+    )
+
+
+def plan_with(backend: InferenceBackend, spec: Any) -> None:
+    """Give ``backend`` the prompt budget and throughput its settings declare (for the context engine)."""
+    backend.prompt_budget_tokens = getattr(spec, "prompt_budget_tokens", None)
+    defaults = Throughput()
+    backend.throughput = Throughput(
+        prompt_tokens_per_second=getattr(spec, "prompt_tokens_per_second", defaults.prompt_tokens_per_second),
+        generate_tokens_per_second=getattr(
+            spec, "generate_tokens_per_second", defaults.generate_tokens_per_second
+        ),
+        parallel_requests=getattr(spec, "parallel_requests", defaults.parallel_requests),
     )
 
 
@@ -64,6 +77,7 @@ class BackendRegistry:
     def create(self, spec: Any, settings: InferenceSettings) -> InferenceBackend:
         """One backend from its settings section; JSON-schema requests are always honoured."""
         backend = self.factory(spec.kind)(spec, settings)
+        plan_with(backend, spec)
         if not backend.supports_json_schema:
             backend = SchemaValidatingBackend(backend, retries=settings.json_retries)
         return backend

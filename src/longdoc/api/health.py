@@ -21,7 +21,7 @@ def build_router() -> APIRouter:
     async def readyz(request: Request) -> JSONResponse:
         services = services_of(request)
         store = await run_in_threadpool(services.db.ping)
-        checks = {"store": store}
+        checks = {"store": store, "models": services.models_ready()}
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 

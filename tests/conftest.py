@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 
 from longdoc.config import Settings
 from support.stores import STORES, store_url
+
+# llama.cpp's OpenMP threads spin while waiting by default; on a shared 2-core machine that made
+# generation ~10x slower. OpenMP reads this once, when llama.cpp loads (here or in a child server).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

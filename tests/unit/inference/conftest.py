@@ -2,87 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from longdoc.inference.weights import EMBEDDED_MODELS, ModelWeightsMissing, default_cache_dir, ensure_gguf
-
-# llama.cpp's OpenMP threads spin while waiting by default; on a shared 2-core machine that made
-# generation ~10x slower. OpenMP reads this once, when llama.cpp loads, so set it before any test does.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from support.llama import embedded_gguf
+from support.llama import llama_server as running_llama_server
 
 
 @pytest.fixture(scope="session")
 def gguf_path() -> Path:
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed (pip install '.[embedded]')")
-    try:
-        return ensure_gguf(EMBEDDED_MODELS["0.5b"], default_cache_dir())
-    except ModelWeightsMissing as exc:
-        pytest.skip(exc.message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return embedded_gguf()
 
 
 @pytest.fixture(scope="session")
 def llama_server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """llama-cpp-python's server on loopback, as an upstream; yields its base URL."""
-    if importlib.util.find_spec("sse_starlette") is None:
-        pytest.skip("llama-cpp-python[server] extras are not installed")
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(gguf_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "4096",
-        "--flash_attn",
-        "true",
-        "--model_alias",
-        "tiny",
-    ]
-    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
-    log = log_path.open("wb")  # a file, not a pipe: a full pipe would stall the server
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not start within 60 s")
-            time.sleep(0.2)
+    with running_llama_server(gguf_path, tmp_path_factory.mktemp("llama_server")) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()

@@ -15,7 +15,7 @@ from longdoc.inference.base import ChatMessage, GenerationParams, StreamEnd, Tok
 from longdoc.inference.json_guard import SchemaValidatingBackend
 from longdoc.inference.upstream import OpenAIUpstreamBackend
 
-from .conftest import free_port
+from support.llama import free_port
 
 QUESTION = [
     ChatMessage(role="system", content="You are a helpful assistant."),

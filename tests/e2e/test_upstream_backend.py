@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import openai
 import pytest
 
 from support.llama import embedded_gguf, llama_server

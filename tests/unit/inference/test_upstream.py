@@ -14,7 +14,6 @@ from longdoc.core.errors import InvalidRequest, LongdocError, ModelUnavailable, 
 from longdoc.inference.base import ChatMessage, GenerationParams, StreamEnd, TokenDelta
 from longdoc.inference.json_guard import SchemaValidatingBackend
 from longdoc.inference.upstream import OpenAIUpstreamBackend
-
 from support.llama import free_port
 
 QUESTION = [

@@ -96,6 +96,10 @@ class FetchSettings(BaseModel):
         description="How long a fetched document is reused without asking its server again, when the "
         "server gives no Cache-Control/Expires (0: revalidate with ETag/Last-Modified every time).",
     )
+    ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of extra CA certificates trusted for https doc_urls (e.g. an intranet CA).",
+    )
 
 
 class JobSettings(BaseModel):

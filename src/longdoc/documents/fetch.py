@@ -13,6 +13,7 @@ import contextlib
 import email.utils
 import re
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -159,6 +160,7 @@ class UrlFetcher:
         self._max_bytes = max_bytes
         self._resolve = resolver
         self._timeout = httpx.Timeout(settings.read_timeout_seconds, connect=settings.connect_timeout_seconds)
+        self._tls = tls_context(settings)
 
     def fetch(self, url: str, validators: Validators | None = None) -> Fetched:
         """The bytes at ``url`` staged in a temp file (the caller publishes or discards them), or a
@@ -171,7 +173,9 @@ class UrlFetcher:
             headers["If-Modified-Since"] = validators.last_modified
         current = url
         # no proxies from the environment: they would connect on our behalf, unchecked
-        with httpx.Client(trust_env=False, follow_redirects=False, timeout=self._timeout) as client:
+        with httpx.Client(
+            trust_env=False, follow_redirects=False, timeout=self._timeout, verify=self._tls
+        ) as client:
             for _ in range(self._settings.max_redirects + 1):
                 with contextlib.closing(self._send(client, url, current, headers)) as response:
                     location = response.headers.get("location")
@@ -297,6 +301,16 @@ class UrlFetcher:
             writer.abort()
             raise
         return writer.close()
+
+
+def tls_context(settings: FetchSettings) -> ssl.SSLContext:
+    """certifi's roots (as httpx uses by default), plus the operator's CA file if any."""
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    if settings.ca_file is not None:
+        context.load_verify_locations(cafile=str(settings.ca_file))
+    return context
 
 
 def _timeout_reason(exc: httpx.TimeoutException) -> str:

@@ -228,3 +228,65 @@ def test_names_come_from_content_disposition_and_text_types(
     f = fetcher(blobs)
     assert f.fetch(docs.url("/download")).filename == "手册.md"
     assert f.fetch(docs.url("/notes")).filename == "notes.csv"
+
+
+def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for ``name`` that is its own authority, and its key."""
+    pytest.importorskip("cryptography", reason="the TLS test makes its certificate with cryptography")
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize(("certified", "works"), [("docs.test", True), ("other.test", False)])
+def test_https_connects_to_the_checked_address_and_verifies_the_name(
+    tmp_path: Path, blobs: FilesystemBlobStore, certified: str, works: bool
+) -> None:
+    import ssl
+
+    cert, key = self_signed(tmp_path, certified)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    with DocServer(tls=server_tls) as docs:
+        docs.add("/a.txt", TEXT)
+        f = UrlFetcher(
+            AddressGuard(["docs.test"]),
+            FetchSettings(ca_file=cert),
+            blobs,
+            max_bytes=1_000_000,
+            resolver=lambda host, port: ["127.0.0.1"],
+        )
+        url = f"https://docs.test:{docs.port}/a.txt"
+        if works:
+            assert staged_bytes(f.fetch(url)) == TEXT
+            assert docs.requests_for("/a.txt")[0].headers["Host"] == f"docs.test:{docs.port}"
+        else:  # the certificate is for another name: the TLS check still uses the URL's host
+            with pytest.raises(FetchFailed, match="could not connect"):
+                f.fetch(url)

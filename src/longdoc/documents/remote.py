@@ -98,12 +98,10 @@ class RemoteDocuments:
         if cached is not None and cached_doc is not None and cached.fresh_until > time.time():
             return RemoteDocument(url, cached.filename, cached_doc, cached.tokens, "cached", parsed=False)
 
-        validators = None
-        if cached is not None and cached_doc is not None:
+        validators = None  # revalidate only what we can still serve
+        if cached is not None and cached_doc is not None and (cached.etag or cached.last_modified):
             validators = Validators(cached.etag, cached.last_modified)
-        fetched = self._fetcher.fetch(
-            url, validators if validators and (validators.etag or validators.last_modified) else None
-        )
+        fetched = self._fetcher.fetch(url, validators)
         if fetched.not_modified and cached is not None and cached_doc is not None:
             with self._db.write() as conn:
                 self._repo.touch(

@@ -16,6 +16,7 @@ from longdoc.api.openai.files import router as files_router
 from longdoc.api.openai.files.serving import FilesServing
 from longdoc.api.openai.models import router as models_router
 from longdoc.services import Services
+from longdoc.web import router as playground_router
 
 OPENAI_PREFIXES = ("/v1", "/compatible-mode/v1")
 
@@ -39,5 +40,6 @@ def create_app(services: Services) -> FastAPI:
         for prefix in OPENAI_PREFIXES:
             app.include_router(router, prefix=prefix)
     app.include_router(generation_router.build_router(), prefix=DASHSCOPE_PREFIX)
+    app.include_router(playground_router.build_router())
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app

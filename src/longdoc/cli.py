@@ -1,4 +1,4 @@
-"""``longdoc serve | worker | keys | parse`` — the command line."""
+"""``longdoc serve | worker | keys | parse | ask | usage`` — the command line."""
 
 from __future__ import annotations
 
@@ -171,6 +171,114 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _since(value: str) -> float:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    from longdoc.accounts.ledger import UsageLedger
+    from longdoc.core.usage import money
+    from longdoc.storage.accounts import AccountRepository
+    from longdoc.storage.database import Database
+
+    settings = _settings(args)
+    try:
+        since = _since(args.since) if args.since else None
+    except ValueError:
+        print(
+            f"longdoc usage: --since {args.since!r} is not a date (2025-01-31) or date-time", file=sys.stderr
+        )
+        return 2
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        accounts = AccountRepository()
+        with db.read() as conn:
+            account = accounts.account_by_name(conn, args.account) if args.account else None
+            if args.account and account is None:
+                print(f"longdoc usage: no account named {args.account!r}", file=sys.stderr)
+                return 1
+        ledger = UsageLedger(db, settings.batches)
+        totals = ledger.totals(
+            group_by=["account", "model"], account_id=account.id if account else None, start=since
+        )
+        with db.read() as conn:
+            names = {t.group["account"]: accounts.account_by_id(conn, t.group["account"]) for t in totals}
+    finally:
+        db.dispose()
+    header = [
+        "account",
+        "model",
+        "requests",
+        "batch",
+        "input",
+        "output",
+        "cached",
+        "free",
+        "list cost",
+        "cost",
+        "currency",
+    ]
+    rows = [
+        [
+            getattr(names[t.group["account"]], "name", t.group["account"]),
+            t.group["model"],
+            *(
+                f"{n:,}"
+                for n in (
+                    t.requests,
+                    t.batch_requests,
+                    t.input_tokens,
+                    t.output_tokens,
+                    t.cached_tokens,
+                    t.free_tokens,
+                )
+            ),
+            f"{money(t.list_pico):.6f}",
+            f"{money(t.cost_pico):.6f}",
+            t.currency,
+        ]
+        for t in totals
+    ]
+    for currency in sorted({t.currency for t in totals}):
+        mine = [t for t in totals if t.currency == currency]
+        sums = [
+            sum(getattr(t, f) for t in mine)
+            for f in (
+                "requests",
+                "batch_requests",
+                "input_tokens",
+                "output_tokens",
+                "cached_tokens",
+                "free_tokens",
+            )
+        ]
+        rows.append(
+            [
+                "TOTAL",
+                "",
+                *(f"{n:,}" for n in sums),
+                f"{money(sum(t.list_pico for t in mine)):.6f}",
+                f"{money(sum(t.cost_pico for t in mine)):.6f}",
+                currency,
+            ]
+        )
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [
+            str(c).ljust(w) if i < 2 or i == len(header) - 1 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+    if not totals:
+        print("(no usage recorded)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="longdoc", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-q", "--question", required=True)
     ask.add_argument("--model", default="qwen-long")
     ask.set_defaults(func=cmd_ask)
+    usage = commands.add_parser("usage", help="print token usage and cost from the usage ledger")
+    common(usage)
+    usage.add_argument("--account", help="one account's usage (default: every account)")
+    usage.add_argument("--since", help="from this date or date-time on (ISO, UTC unless it says otherwise)")
+    usage.set_defaults(func=cmd_usage)
     return parser
 
 

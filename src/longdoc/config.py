@@ -284,6 +284,55 @@ class InferenceSettings(BaseModel):
         return self
 
 
+class BatchSettings(BaseModel):
+    max_requests: int = Field(default=50_000, ge=1, description="Most request lines one batch input file may hold.")
+    discount: float = Field(
+        default=0.5, ge=0, le=1, description="Share of the real-time price a batch request is billed at."
+    )
+    use_free_quota: bool = Field(
+        default=False, description="Batch requests draw on the free quota (Model Studio's do not)."
+    )
+    slice_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A batch runs as a chain of jobs, each answering lines for about this long, so a "
+        "crash or restart repeats at most one line and never counts against the job's attempts.",
+    )
+
+
+class AccountRateLimits(BaseModel):
+    """One account's limits; unset fields keep the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    requests_per_minute: int | None = Field(default=None, ge=1, description="Requests the account may make.")
+    tokens_per_minute: int | None = Field(default=None, ge=1, description="Tokens the account may use.")
+    key_requests_per_minute: int | None = Field(default=None, ge=1, description="Requests each of its keys may make.")
+    key_tokens_per_minute: int | None = Field(default=None, ge=1, description="Tokens each of its keys may use.")
+
+
+class RateLimitSettings(BaseModel):
+    enabled: bool = Field(default=True, description="Throttle callers (429 with Retry-After past a limit).")
+    key_requests_per_minute: int = Field(default=600, ge=1, description="Model requests one key may make.")
+    key_tokens_per_minute: int = Field(default=5_000_000, ge=1, description="Tokens (input + output) one key may use.")
+    requests_per_minute: int = Field(default=1_200, ge=1, description="Model requests one account may make.")
+    tokens_per_minute: int = Field(default=10_000_000, ge=1, description="Tokens one account may use.")
+    accounts: dict[str, AccountRateLimits] = Field(
+        default_factory=dict,
+        description='Per-account overrides by account name, e.g. {"alice": {"requests_per_minute": 60}}.',
+    )
+    window_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="Length of the counting window; the *_per_minute limits apply to each window "
+        "(60 means per minute; tests shorten it).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Count in Redis (redis://host:6379/0) instead of the metadata store; either way the "
+        "counters are shared by every API process.",
+    )
+
+
 class ContextSettings(BaseModel):
     chunk_target_tokens: int = Field(
         default=256, description="Tokens a chunk is packed up to (paragraphs and table rows stay whole)."
@@ -340,6 +389,10 @@ class Settings(BaseSettings):
     parsing: ParsingSettings = Field(default_factory=ParsingSettings, description="Document parsing.")
     jobs: JobSettings = Field(default_factory=JobSettings, description="Durable background jobs.")
     context: ContextSettings = Field(default_factory=ContextSettings, description="Chunking and retrieval.")
+    batches: BatchSettings = Field(default_factory=BatchSettings, description="Batch jobs and their price.")
+    rate_limits: RateLimitSettings = Field(
+        default_factory=RateLimitSettings, description="Requests and tokens per minute, per key and account."
+    )
     inference: InferenceSettings = Field(
         default_factory=InferenceSettings, description="Model backends and the model catalog."
     )

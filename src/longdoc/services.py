@@ -6,10 +6,16 @@ constructs stores or picks implementations.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
 from longdoc.accounts.keys import KeyService
+from longdoc.accounts.ledger import UsageLedger
+from longdoc.accounts.limits import RateLimiter
+from longdoc.batches.job import BatchJobHandler
+from longdoc.batches.lines import LineRunner
+from longdoc.batches.service import BATCH_JOB, BatchService
 from longdoc.chat.engine import ChatEngine
 from longdoc.config import Settings
 from longdoc.context.tokens import TokenCounter
@@ -24,6 +30,7 @@ from longdoc.jobs.queue import JobQueue
 from longdoc.jobs.worker import JobHandler, WorkerPool
 from longdoc.storage.blobs import BlobStore, FilesystemBlobStore
 from longdoc.storage.database import Database
+from longdoc.storage.ratelimits import RedisCounters, SqlCounters
 
 BLOB_STORES = {"filesystem"}
 
@@ -41,12 +48,24 @@ class Services:
     backends: dict[str, InferenceBackend]
     chat: ChatEngine
     remote: RemoteDocuments
+    ledger: UsageLedger
+    limiter: RateLimiter
+    batches: BatchService
     started_at: int = field(default_factory=lambda: int(time.time()))
+    stopping: threading.Event = field(default_factory=threading.Event)  # set by close(): long jobs yield
     _pools: list[WorkerPool] = field(default_factory=list)
 
     def job_handlers(self) -> dict[str, JobHandler]:
         return {
             PARSE_JOB: ParseJobHandler(self.db, self.blobs, self.queue, self.settings.parsing, self.tokens),
+            BATCH_JOB: BatchJobHandler(
+                self.db,
+                self.blobs,
+                self.queue,
+                LineRunner(self.chat),
+                self.settings.batches,
+                stopping=self.stopping,
+            ),
         }
 
     def start_workers(self, count: int) -> None:
@@ -63,6 +82,7 @@ class Services:
         self._pools.append(pool)
 
     def close(self) -> None:
+        self.stopping.set()
         for pool in self._pools:
             pool.stop()
         self._pools.clear()
@@ -89,17 +109,28 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
     fetcher = UrlFetcher(
         AddressGuard(settings.fetch_allow), settings.fetch, blobs, max_bytes=settings.limits.document_bytes
     )
+    keys = KeyService(db)
+    counters = (
+        RedisCounters(settings.rate_limits.redis_url) if settings.rate_limits.redis_url else SqlCounters(db)
+    )
+    limiter = RateLimiter(
+        settings.rate_limits, counters, lambda account_id: getattr(keys.account(account_id), "name", None)
+    )
+    ledger = UsageLedger(db, settings.batches, meter=limiter)
     return Services(
         settings=settings,
         db=db,
         blobs=blobs,
         queue=queue,
-        keys=KeyService(db),
+        keys=keys,
         library=library,
         tokens=tokens,
         catalog=catalog,
         backends=backends,
-        chat=ChatEngine(library, catalog, backends, tokens),
+        chat=ChatEngine(library, catalog, backends, tokens, ledger=ledger),
+        ledger=ledger,
+        limiter=limiter,
+        batches=BatchService(db, queue),
         remote=RemoteDocuments(
             db, blobs, fetcher, tokens, fetch=settings.fetch, parsing=settings.parsing, limits=settings.limits
         ),

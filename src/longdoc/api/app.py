@@ -10,11 +10,15 @@ from longdoc.api.dashscope.generation import router as generation_router
 from longdoc.api.dashscope.generation.serving import GenerationServing
 from longdoc.api.errors import DASHSCOPE_PREFIX, install_error_handlers
 from longdoc.api.observability import Metrics, RequestContext
+from longdoc.api.openai.batches import router as batches_router
+from longdoc.api.openai.batches.serving import BatchesServing
 from longdoc.api.openai.chat import router as chat_router
 from longdoc.api.openai.chat.serving import ChatServing
 from longdoc.api.openai.files import router as files_router
 from longdoc.api.openai.files.serving import FilesServing
 from longdoc.api.openai.models import router as models_router
+from longdoc.api.openai.usage import router as usage_router
+from longdoc.api.openai.usage.serving import UsageServing
 from longdoc.services import Services
 from longdoc.web import router as playground_router
 
@@ -31,11 +35,19 @@ def create_app(services: Services) -> FastAPI:
     app.state.metrics = Metrics(services.queue)
     app.state.files = FilesServing(services.library)
     app.state.chat = ChatServing(services.chat)
+    app.state.batches = BatchesServing(services.batches)
+    app.state.usage = UsageServing(services.ledger)
     app.state.generation = GenerationServing(services.chat, services.remote, services.catalog)
 
     install_error_handlers(app)
     app.include_router(health.build_router())
-    for build in (files_router.build_router, chat_router.build_router, models_router.build_router):
+    for build in (
+        files_router.build_router,
+        chat_router.build_router,
+        models_router.build_router,
+        batches_router.build_router,
+        usage_router.build_router,
+    ):
         router = build()
         for prefix in OPENAI_PREFIXES:
             app.include_router(router, prefix=prefix)

@@ -7,10 +7,12 @@ starts for a request that cannot be answered. ``stream`` then only generates.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from longdoc.accounts.ledger import Billing, UsageLedger
 from longdoc.chat.conversation import Conversation, Message, split_conversation
 from longdoc.chat.documents import DocumentResolver, ReadyDocument, TokenCounting
 from longdoc.chat.prompt import build_messages
@@ -18,6 +20,8 @@ from longdoc.core.errors import InvalidRequest, TooLarge
 from longdoc.documents.library import DocumentLibrary
 from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend, StreamEnd, TokenDelta
 from longdoc.inference.catalog import Catalog, ModelEntry
+
+log = logging.getLogger(__name__)
 
 # ChatML adds a few tokens around every message; billed like the service does.
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -56,6 +60,7 @@ class PreparedChat:
     params: GenerationParams
     billed_prompt_tokens: int
     context: ContextReport
+    billing: Billing | None = None  # who pays; None: nobody (local use, ``longdoc ask``)
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,21 @@ class ChatEngine:
         catalog: Catalog,
         backends: Mapping[str, InferenceBackend],
         tokens: TokenCounting,
+        ledger: UsageLedger | None = None,
     ) -> None:
+        self._ledger = ledger
         self._catalog = catalog
         self._backends = backends
         self._tokens = tokens
         self._resolver = DocumentResolver(library, tokens) if library is not None else None
 
     def prepare(
-        self, account_id: str, request: ChatRequest, attached: Mapping[str, ReadyDocument] | None = None
+        self,
+        account_id: str,
+        request: ChatRequest,
+        attached: Mapping[str, ReadyDocument] | None = None,
+        *,
+        billing: Billing | None = None,
     ) -> PreparedChat:
         """``attached``: documents already fetched and parsed (doc_urls), by the keys messages carry."""
         model = self._catalog.get(request.model)
@@ -96,7 +108,9 @@ class ChatEngine:
         if self._resolver is None:
             raise InvalidRequest("this engine has no document library to resolve fileid:// references")
         documents = self._resolver.resolve(account_id, conversation, model, attached)
-        return self._prepare(model, request, conversation, documents)
+        prepared = self._prepare(model, request, conversation, documents)
+        # every call through the API is billed: to the account, unless the caller says more
+        return replace(prepared, billing=billing or Billing(account_id))
 
     def prepare_local(self, request: ChatRequest, documents: list[ReadyDocument]) -> PreparedChat:
         """For documents parsed in this process (``longdoc ask``): no store, no accounts."""
@@ -104,7 +118,11 @@ class ChatEngine:
         return self._prepare(model, request, split_conversation(request.messages), documents)
 
     def _prepare(
-        self, model: ModelEntry, request: ChatRequest, conversation: Conversation, documents: list[ReadyDocument]
+        self,
+        model: ModelEntry,
+        request: ChatRequest,
+        conversation: Conversation,
+        documents: list[ReadyDocument],
     ) -> PreparedChat:
         backend = self._backends[model.backend]
         params = request.params
@@ -141,15 +159,34 @@ class ChatEngine:
     def stream(self, prepared: PreparedChat, cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
         for event in prepared.backend.stream(prepared.messages, prepared.params, cancel):
             if isinstance(event, StreamEnd):
-                yield AnswerEnd(
+                end = AnswerEnd(
                     finish_reason=event.finish_reason,
                     prompt_tokens=prepared.billed_prompt_tokens,
                     completion_tokens=event.usage.completion_tokens,
                     cached_tokens=0,
                     context=prepared.context,
                 )
+                self._bill(prepared, end)
+                yield end
                 return
             yield event
+
+    def _bill(self, prepared: PreparedChat, end: AnswerEnd) -> None:
+        """Record the call in the usage ledger before the caller sees its end (so it is billed once it is seen)."""
+        if self._ledger is None or prepared.billing is None:
+            return
+        try:
+            self._ledger.record(
+                prepared.billing,
+                prepared.model,
+                input_tokens=end.prompt_tokens,
+                output_tokens=end.completion_tokens,
+                cached_tokens=end.cached_tokens,
+            )
+        except Exception:  # the answer is given; losing its bill is logged, not turned into an error
+            log.exception(
+                "recording usage of %s for %s failed", prepared.model.name, prepared.billing.account_id
+            )
 
     def _billed_prompt_tokens(
         self, messages: list[Message], file_ids: list[str], documents: list[ReadyDocument]

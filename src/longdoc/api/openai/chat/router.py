@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from longdoc.api.auth import authenticated
+from longdoc.api.limits import metered
 from longdoc.api.openai.chat.protocol import ChatCompletion, ChatCompletionRequest
 from longdoc.api.openai.chat.serving import ChatServing
 from longdoc.core.accounts import Principal
@@ -27,7 +27,7 @@ def build_router() -> APIRouter:
     async def create_chat_completion(
         body: ChatCompletionRequest,
         request: Request,
-        caller: Annotated[Principal, Depends(authenticated)],
+        caller: Annotated[Principal, Depends(metered)],
         chat: Annotated[ChatServing, Depends(serving)],
     ) -> ChatCompletion | StreamingResponse:
         if body.stream:

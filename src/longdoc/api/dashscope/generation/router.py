@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from longdoc.api.auth import authenticated
 from longdoc.api.dashscope.generation.protocol import GenerationRequest, GenerationResponse
 from longdoc.api.dashscope.generation.serving import GenerationServing
+from longdoc.api.limits import metered
 from longdoc.core.accounts import Principal
 
 SSE_MEDIA_TYPE = "text/event-stream;charset=UTF-8"
@@ -39,7 +39,7 @@ def build_router() -> APIRouter:
     async def generation(
         body: GenerationRequest,
         request: Request,
-        caller: Annotated[Principal, Depends(authenticated)],
+        caller: Annotated[Principal, Depends(metered)],
         generation: Annotated[GenerationServing, Depends(serving)],
     ) -> GenerationResponse | StreamingResponse:
         if wants_stream(request):

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from longdoc.accounts.ledger import Billing
 from longdoc.api.dashscope.generation.protocol import (
     ChoiceOut,
     ContextOut,
@@ -160,7 +161,10 @@ class GenerationServing:
                 attached[attachment_key(url, strategy)] = ReadyDocument(
                     0, remote.name, None, remote.document, remote.tokens, url=url
                 )
-        return await run_in_threadpool(self._engine.prepare, principal.account_id, request, attached)
+        billing = Billing(principal.account_id, principal.key_id)
+        return await run_in_threadpool(
+            self._engine.prepare, principal.account_id, request, attached, billing=billing
+        )
 
     async def start(
         self, principal: Principal, body: GenerationRequest

@@ -175,6 +175,11 @@ def test_first_visit_says_where_the_key_is_and_labels_every_control(
             .map((c) => c.id || c.name)"""
     )
     assert unlabelled == []
+    reached = []
+    for _ in range(12):  # the keyboard alone reaches the file chooser, the question and Ask
+        tab.keyboard.press("Tab")
+        reached.append(tab.evaluate("document.activeElement.id"))
+    assert {"file-input", "model", "question", "ask-button"} <= set(reached), reached
     session.shot("01-first-visit")
     assert session.errors == []
 
@@ -189,7 +194,7 @@ def test_upload_a_pdf_ask_and_jump_to_the_passage(tab: Any, echo_server: Longdoc
     assert item.locator('input[type="checkbox"]').is_checked()  # a fresh upload is chosen
     session.shot("02-pdf-processed")
 
-    question = "Which function diverts output to a file, and how is it restored?"
+    question = "Which function diverts output to a file [1], and how is it restored?"
     tab.fill("#question", question)
     tab.click("#ask-button")
     # part of the answer is on screen while the model is still writing: it streams
@@ -202,6 +207,8 @@ def test_upload_a_pdf_ask_and_jump_to_the_passage(tab: Any, echo_server: Longdoc
     turn = tab.locator(".turn").last
     turn.locator(".passages").wait_for(timeout=60_000)
     assert turn.locator(".answer-text").inner_text() == question  # the fake echoes the question
+    citation = turn.locator(".answer-text button.cite")  # "[1]" cites the first passage read
+    assert citation.inner_text() == "[1]" and PDF.name in (citation.get_attribute("aria-label") or "")
     usage = turn.locator(".usage").inner_text()
     assert "input" in usage and "output" in usage and "cost" in usage and "CNY" in usage, usage
     passage = turn.locator(".passage-link").first
@@ -211,7 +218,8 @@ def test_upload_a_pdf_ask_and_jump_to_the_passage(tab: Any, echo_server: Longdoc
     )
     session.shot("04-answer-with-passage")
 
-    passage.click()
+    passage.focus()
+    tab.keyboard.press("Enter")
     mark = tab.locator("#viewer mark.passage").first
     mark.wait_for()
     parsed = raw(echo_server, "GET", f"/v1/files/{file_id_of(item)}/parsed", key=echo_server.api_key).text
@@ -359,4 +367,24 @@ def test_a_refused_key_is_not_kept_and_a_broken_file_shows_why(tab: Any, echo_se
     assert item.locator('input[type="checkbox"]').is_disabled()  # cannot be asked about
     assert "broken.pdf error" in tab.locator("#files-announcer").inner_text()
     session.shot("14-parse-error")
+    assert session.errors == [] and session.dialogs == []
+
+
+def test_several_files_at_once_each_with_its_own_status(tab: Any, echo_server: LongdocServer) -> None:
+    session = Session(tab, echo_server)
+    session.sign_in()
+    names = [f"note-{n}.md" for n in range(5)]
+    tab.set_input_files(
+        "#file-input",
+        [
+            {"name": name, "mimeType": "text/markdown", "buffer": f"# Note {name}\n\nText.\n".encode()}
+            for name in names
+        ],
+    )
+    for name in names:
+        item = session.wait_processed(name)
+        assert "1 page" in item.locator(".file-meta").inner_text()
+    assert tab.locator('#file-list input[type="checkbox"]:checked').count() == len(names)
+    assert f"{len(names)} documents" in tab.locator("#selection-note").inner_text()
+    session.shot("15-several-files")
     assert session.errors == [] and session.dialogs == []

@@ -1,7 +1,7 @@
 // Ask mode: a conversation over the chosen files, each answer streamed in as it is written.
 
 import { byId, el } from "./dom.js";
-import { passageList } from "./passages.js";
+import { linkCitations, passageList } from "./passages.js";
 import { usageLine } from "./usage.js";
 
 const ROLE_PROMPT = "You are a helpful assistant.";
@@ -76,6 +76,7 @@ export class AskPanel {
       answer.setAttribute("aria-busy", "false");
       this.history.push({ role: "user", content: question }, { role: "assistant", content: result.text });
       turn.append(usageLine(this.session, result.usage, model, result.finishReason));
+      linkCitations(answer, this.session, this.viewer, result.context);
       const passages = passageList(this.session, this.viewer, result.context);
       if (passages) turn.append(passages);
       this.question.value = "";

@@ -71,9 +71,8 @@ export class FilesPanel {
     this.session.setFile({ id: localId, filename: file.name, bytes: file.size, status: "uploading", local: true });
     try {
       const created = await this.session.api.upload(file);
-      this.session.files.delete(localId);
       this.session.selected.add(created.id); // a fresh upload is meant to be asked about
-      this.session.setFile(created);
+      this.session.replaceFile(localId, created);
       this.session.emit("selection");
       this.announce(`${created.filename} uploaded, parsing`);
       this.poll();
@@ -95,23 +94,40 @@ export class FilesPanel {
     const pending = () => [...this.session.files.values()].filter((f) => f.status === "uploaded" && !f.local);
     const tick = async () => {
       this.pollTimer = null;
-      for (const file of pending()) {
-        try {
-          const fresh = await this.session.api.file(file.id);
-          if (!this.session.files.has(file.id)) continue; // deleted meanwhile
-          if (fresh.status !== file.status) {
-            const detail = fresh.status === "error" ? `: ${fresh.status_details || "unknown reason"}` : "";
-            this.announce(`${fresh.filename} ${STATUS_TEXT[fresh.status] || fresh.status}${detail}`);
-          }
-          this.session.setFile(fresh);
-          if (fresh.status === "processed" && this.session.selected.has(fresh.id)) this.session.emit("selection");
-        } catch (error) {
-          if (error.status === 404) this.session.removeFile(file.id);
+      const waiting = pending();
+      try {
+        // a few files: ask after each; many: one listing instead of a request per file
+        const listing = waiting.length > 3;
+        const fresh = listing
+          ? await this.session.api.listFiles()
+          : await Promise.all(waiting.map((f) => this.session.api.file(f.id).catch((e) => this.gone(f, e))));
+        const byId = new Map(fresh.filter(Boolean).map((f) => [f.id, f]));
+        for (const file of waiting) {
+          const now = byId.get(file.id);
+          if (now && this.session.files.has(file.id)) this.update(file, now);
+          else if (listing) this.session.removeFile(file.id); // deleted elsewhere
         }
+      } catch (error) {
+        if (error.status === 401) return; // the key no longer works: stop asking
       }
       if (pending().length) this.pollTimer = setTimeout(tick, POLL_MS);
     };
     this.pollTimer = setTimeout(tick, POLL_MS / 4);
+  }
+
+  gone(file, error) {
+    if (error.status === 404) this.session.removeFile(file.id);
+    else if (error.status === 401) throw error;
+    return null;
+  }
+
+  update(file, fresh) {
+    if (fresh.status !== file.status) {
+      const detail = fresh.status === "error" ? `: ${fresh.status_details || "unknown reason"}` : "";
+      this.announce(`${fresh.filename} ${STATUS_TEXT[fresh.status] || fresh.status}${detail}`);
+    }
+    this.session.setFile(fresh);
+    if (fresh.status === "processed" && this.session.selected.has(fresh.id)) this.session.emit("selection");
   }
 
   announce(message) {

@@ -47,6 +47,13 @@ export class Session extends EventTarget {
     this.emit("files");
   }
 
+  /** Put `file` where the entry `id` was (an upload's placeholder keeps its place in the list). */
+  replaceFile(id, file) {
+    if (!this.files.has(id)) return this.setFile(file);
+    this.files = new Map([...this.files].map(([key, value]) => (key === id ? [file.id, file] : [key, value])));
+    this.emit("files");
+  }
+
   removeFile(id) {
     this.files.delete(id);
     this.parsed.delete(id);

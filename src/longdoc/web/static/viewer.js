@@ -111,7 +111,8 @@ export class Viewer {
       this.body.append(section);
     });
     if (first) {
-      scrollTarget.scrollIntoView({ block: "start" });
+      // a passage mid-page shows with some of the text before it
+      scrollTarget.scrollIntoView({ block: scrollTarget === first ? "center" : "start" });
       first.focus({ preventScroll: true });
     } else {
       this.title.focus();

@@ -57,7 +57,9 @@ class Services:
 
     def job_handlers(self) -> dict[str, JobHandler]:
         return {
-            PARSE_JOB: ParseJobHandler(self.db, self.blobs, self.queue, self.settings.parsing, self.tokens),
+            PARSE_JOB: ParseJobHandler(
+                self.db, self.blobs, self.queue, self.settings.parsing, self.tokens, self.settings.context
+            ),
             BATCH_JOB: BatchJobHandler(
                 self.db,
                 self.blobs,
@@ -102,7 +104,9 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
     db.migrate()
     blobs = FilesystemBlobStore(settings.blob_dir)
     queue = JobQueue(db, settings.jobs)
-    library = DocumentLibrary(db, blobs, queue, settings.limits)
+    library = DocumentLibrary(
+        db, blobs, queue, settings.limits, index_cache_size=settings.context.index_cache_size
+    )
     tokens = TokenCounter()
     catalog = Catalog.from_settings(settings.inference)
     backends = (registry or BackendRegistry()).build(settings.inference)
@@ -127,7 +131,7 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
         tokens=tokens,
         catalog=catalog,
         backends=backends,
-        chat=ChatEngine(library, catalog, backends, tokens, ledger=ledger),
+        chat=ChatEngine(library, catalog, backends, tokens, ledger=ledger, context=settings.context),
         ledger=ledger,
         limiter=limiter,
         batches=BatchService(db, queue),

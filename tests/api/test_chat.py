@@ -237,6 +237,8 @@ def test_documents_too_large_for_the_engine_model_are_refused_with_sizes(
         json={
             "model": "qwen-long",
             "messages": [{"role": "system", "content": f"fileid://{big}"}, {"role": "user", "content": "hi"}],
+            # passing it whole is what cannot fit; the default plan would pick passages instead
+            "x_context_strategy": "full",
         },
     )
     message = assert_openai_error(response, 400)["message"]

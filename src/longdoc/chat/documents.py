@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Protocol
 
 from longdoc.chat.conversation import AttachedSource, Conversation, FileSource
+from longdoc.context.lexical import LexicalIndex
 from longdoc.core.documents import Document
 from longdoc.core.errors import InvalidRequest, TooLarge
 from longdoc.documents.library import DocumentLibrary
@@ -25,11 +27,21 @@ class ReadyDocument:
     document: Document
     tokens: int  # Qwen tokens, as billed
     url: str | None = None  # where a doc_url document came from
+    # loads the index the parse job stored (lazily: small requests never need it)
+    index_loader: Callable[[], LexicalIndex | None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def referenced(self) -> bool:
         """Given by reference (file id or URL): billed whole, its text is not in the messages."""
         return self.file_id is not None or self.url is not None
+
+    @property
+    def key(self) -> str:
+        """Unique within a request: the file id, or the document's position for text and URLs."""
+        return self.file_id or f"document-{self.index}"
+
+    def stored_index(self) -> LexicalIndex | None:
+        return self.index_loader() if self.index_loader is not None else None
 
 
 class DocumentResolver:
@@ -68,7 +80,14 @@ class DocumentResolver:
                 seen.add(source.file_id)
                 record, document = self._library.parsed(account_id, source.file_id)
                 ready.append(
-                    ReadyDocument(len(ready) + 1, record.filename, record.id, document, record.tokens or 0)
+                    ReadyDocument(
+                        len(ready) + 1,
+                        record.filename,
+                        record.id,
+                        document,
+                        record.tokens or 0,
+                        index_loader=partial(self._library.index, record),
+                    )
                 )
             else:
                 tokens = self._tokens.count(source.text)

@@ -1,8 +1,9 @@
 """The chat engine: a request in, a stream of text and one final accounting event out.
 
 ``prepare`` does everything that can fail with a clear error — model lookup, documents, limits,
-fitting the engine model's window — before a single byte is sent, so a streamed response never
-starts for a request that cannot be answered. ``stream`` then only generates.
+choosing the context plan and fitting the engine model's window — before a single byte is sent,
+so a streamed response never starts for a request that cannot be answered. ``stream`` then only
+generates (after reading the documents part by part, for a map-reduce plan).
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Literal, overload
 
 from longdoc.accounts.ledger import Billing, UsageLedger
+from longdoc.chat.context import ContextFitter, ContextReport, FittedContext, MapReduceAnswer, Passage
 from longdoc.chat.conversation import Conversation, Message, split_conversation
-from longdoc.chat.documents import DocumentResolver, ReadyDocument, TokenCounting
-from longdoc.chat.prompt import build_messages
+from longdoc.chat.documents import DocumentResolver, ReadyDocument
+from longdoc.config import ContextSettings
+from longdoc.context.map_reduce import Note, Progress
+from longdoc.context.plans import ContextPlanner, Strategy
+from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import InvalidRequest, TooLarge
 from longdoc.documents.library import DocumentLibrary
 from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend, StreamEnd, TokenDelta
@@ -32,24 +38,19 @@ class ChatRequest:
     model: str
     messages: list[Message]
     params: GenerationParams = field(default_factory=GenerationParams)
+    strategy: Strategy = "auto"  # x_context_strategy: how the documents are fitted to the model
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A part of a document the model read."""
-
-    file_id: str | None
-    document: str
-    page: int | None
-    start: int
-    end: int
-    score: float | None = None
-
-
-@dataclass(frozen=True)
-class ContextReport:
-    plan: str  # full (this issue); retrieve and map_reduce come with the long-context engine
-    passages: list[Passage]
+__all__ = [
+    "AnswerEnd",
+    "AnswerEvent",
+    "ChatEngine",
+    "ChatRequest",
+    "ContextReport",
+    "Passage",
+    "PreparedChat",
+    "Progress",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class PreparedChat:
     billed_prompt_tokens: int
     context: ContextReport
     billing: Billing | None = None  # who pays; None: nobody (local use, ``longdoc ask``)
+    map_reduce: MapReduceAnswer | None = None  # the parts to read before answering
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class AnswerEnd:
 
 
 AnswerEvent = TokenDelta | AnswerEnd
+# ``Progress`` (parts read of a map-reduce) comes only to callers of ``stream(…, progress=True)``.
 
 
 class ChatEngine:
@@ -85,14 +88,17 @@ class ChatEngine:
         library: DocumentLibrary | None,
         catalog: Catalog,
         backends: Mapping[str, InferenceBackend],
-        tokens: TokenCounting,
+        tokens: TokenCounter,
         ledger: UsageLedger | None = None,
+        context: ContextSettings | None = None,
     ) -> None:
         self._ledger = ledger
         self._catalog = catalog
         self._backends = backends
         self._tokens = tokens
         self._resolver = DocumentResolver(library, tokens) if library is not None else None
+        settings = context or ContextSettings()
+        self._fitter = ContextFitter(ContextPlanner(settings, tokens), tokens, settings.map_note_tokens)
 
     def prepare(
         self,
@@ -145,19 +151,47 @@ class ChatEngine:
                 f"{model.max_input_tokens:,}.",
                 param="messages",
             )
-        messages = build_messages(conversation, documents)
-        params = self._fit(backend, model, messages, params, documents)
-        context = ContextReport(
-            plan="full",
-            passages=[
-                Passage(d.file_id, d.name, 1 if d.document.pages else None, 0, len(d.document.text))
-                for d in documents
-            ],
+        fitted = self._fitter.fit(conversation, documents, backend, request.strategy)
+        params = self._fit(backend, model, fitted, params, documents)
+        return PreparedChat(
+            model, backend, fitted.messages, params, billed, fitted.report, map_reduce=fitted.map_reduce
         )
-        return PreparedChat(model, backend, messages, params, billed, context)
 
-    def stream(self, prepared: PreparedChat, cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
-        for event in prepared.backend.stream(prepared.messages, prepared.params, cancel):
+    @overload
+    def stream(
+        self,
+        prepared: PreparedChat,
+        cancel: threading.Event | None = None,
+        *,
+        progress: Literal[False] = False,
+    ) -> Iterator[AnswerEvent]: ...
+
+    @overload
+    def stream(
+        self, prepared: PreparedChat, cancel: threading.Event | None = None, *, progress: Literal[True]
+    ) -> Iterator[AnswerEvent | Progress]: ...
+
+    @overload
+    def stream(
+        self, prepared: PreparedChat, cancel: threading.Event | None = None, *, progress: bool
+    ) -> Iterator[AnswerEvent | Progress]: ...
+
+    def stream(
+        self, prepared: PreparedChat, cancel: threading.Event | None = None, *, progress: bool = False
+    ) -> Iterator[AnswerEvent | Progress]:
+        """The answer's text pieces, then ``AnswerEnd``; with ``progress``, map-reduce reading is
+        reported as ``Progress`` events before the first piece."""
+        messages = prepared.messages
+        if prepared.map_reduce is not None:
+            notes: list[Note] = []
+            for item in prepared.map_reduce.notes(cancel):
+                if isinstance(item, Progress):
+                    if progress:
+                        yield item
+                else:
+                    notes = item
+            messages = prepared.map_reduce.messages(notes)
+        for event in prepared.backend.stream(messages, prepared.params, cancel):
             if isinstance(event, StreamEnd):
                 end = AnswerEnd(
                     finish_reason=event.finish_reason,
@@ -204,12 +238,12 @@ class ChatEngine:
     def _fit(
         backend: InferenceBackend,
         model: ModelEntry,
-        messages: list[ChatMessage],
+        fitted: FittedContext,
         params: GenerationParams,
         documents: list[ReadyDocument],
     ) -> GenerationParams:
         """Check the prompt fits the engine model's window and bound the output to what is left."""
-        prompt = backend.count_tokens(messages)
+        prompt = backend.count_tokens(fitted.messages) + fitted.reserved_tokens
         room = backend.context_window - prompt
         wanted = params.max_tokens or min(model.max_output_tokens, max(room, 0))
         if room < min(wanted, 256):
@@ -217,7 +251,7 @@ class ChatEngine:
             raise InvalidRequest(
                 f"The documents and conversation take {prompt:,} tokens of the engine model's "
                 f"{backend.context_window:,}-token window ({sizes}), leaving too little room to answer. "
-                "Ask about fewer or shorter documents.",
+                "Ask about fewer or shorter documents, or let longdoc pick passages (x_context_strategy auto).",
                 param="messages",
             )
         return params.model_copy(update={"max_tokens": min(wanted, room)})

@@ -84,6 +84,10 @@ class ChatCompletionRequest(_Wire):
     frequency_penalty: float | None = None
     n: int | None = Field(default=None, ge=1, le=1)
     response_format: ResponseFormat | None = None
+    x_context_strategy: Literal["auto", "full", "retrieve", "map_reduce"] | None = Field(
+        default=None,
+        description="Extension: how documents reach the model; empty means auto (longdoc chooses).",
+    )
 
 
 class ChatMessageOut(BaseModel):
@@ -123,6 +127,7 @@ class ContextOut(BaseModel):
 
     plan: str
     passages: list[PassageOut]
+    fallback: str | None = None  # why the plan is not the one chosen or asked for
 
 
 class ChatCompletion(BaseModel):
@@ -190,7 +195,9 @@ def to_domain(body: ChatCompletionRequest) -> ChatRequest:
         json_schema=json_schema,
         json_object=fmt is not None and fmt.type == "json_object",
     )
-    return ChatRequest(model=body.model, messages=messages, params=params)
+    return ChatRequest(
+        model=body.model, messages=messages, params=params, strategy=body.x_context_strategy or "auto"
+    )
 
 
 def usage_of(end: AnswerEnd) -> UsageOut:
@@ -205,6 +212,7 @@ def usage_of(end: AnswerEnd) -> UsageOut:
 def context_of(report: ContextReport) -> ContextOut:
     return ContextOut(
         plan=report.plan,
+        fallback=report.fallback,
         passages=[
             PassageOut(
                 file_id=p.file_id, document=p.document, page=p.page, start=p.start, end=p.end, score=p.score

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from typing import BinaryIO
 
 from longdoc.config import LimitSettings
+from longdoc.context.lexical import LexicalIndex
 from longdoc.core import ids
 from longdoc.core.documents import Document
 from longdoc.core.errors import (
@@ -27,13 +30,50 @@ UPLOAD_PURPOSES = (FilePurpose.FILE_EXTRACT, FilePurpose.BATCH)
 IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
+class IndexCache:
+    """The most recently used lexical indexes, by blob hash. Indexes are memory-mapped, so an entry
+    costs little memory; the bound keeps open mappings (and file handles' pages) in check."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[str, LexicalIndex] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> LexicalIndex | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, index: LexicalIndex) -> None:
+        with self._lock:
+            self._entries[key] = index
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+
 class DocumentLibrary:
-    def __init__(self, db: Database, blobs: BlobStore, queue: JobQueue, limits: LimitSettings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        queue: JobQueue,
+        limits: LimitSettings,
+        *,
+        index_cache_size: int = 64,
+    ) -> None:
         self._db = db
         self._blobs = blobs
         self._queue = queue
         self._limits = limits
         self._files = FileRepository()
+        self._indexes = IndexCache(index_cache_size)
 
     # -- upload
     def check_purpose(self, purpose: str | None) -> FilePurpose:
@@ -133,6 +173,18 @@ class DocumentLibrary:
         with self._blobs.open(record.parsed_sha256) as blob:
             return record, Document.model_validate_json(blob.read())
 
+    def index(self, record: FileRecord) -> LexicalIndex | None:
+        """The lexical index of a ready file, memory-mapped and cached; None for a file processed
+        before the parse job built indexes (the caller builds one from the document)."""
+        sha = record.index_sha256
+        if sha is None:
+            return None
+        cached = self._indexes.get(sha)
+        if cached is None:
+            cached = LexicalIndex.load(self._blobs.local_path(sha))
+            self._indexes.put(sha, cached)
+        return cached
+
     @staticmethod
     def ready(record: FileRecord) -> FileRecord:
         if record.status is FileStatus.UPLOADED:
@@ -151,9 +203,11 @@ class DocumentLibrary:
                 raise NotFound(f"No such file: {file_id}", param="file_id")
             orphans = [
                 sha
-                for sha in {record.sha256, record.parsed_sha256}
+                for sha in {record.sha256, record.parsed_sha256, record.index_sha256}
                 if sha and self._files.references(conn, sha) == 0
             ]
+        if record.index_sha256:
+            self._indexes.discard(record.index_sha256)
         for sha in orphans:
             self._blobs.delete(sha)
         return record

@@ -83,10 +83,16 @@ class FileRepository:
         return record
 
     def references(self, conn: Connection, sha256: str) -> int:
-        """How many files still use ``sha256`` as their bytes or their parsed form."""
+        """How many files still use ``sha256`` as their bytes, their parsed form or their index."""
         return int(
             conn.execute(
-                select(func.count()).where(or_(files.c.sha256 == sha256, files.c.parsed_sha256 == sha256))
+                select(func.count()).where(
+                    or_(
+                        files.c.sha256 == sha256,
+                        files.c.parsed_sha256 == sha256,
+                        files.c.index_sha256 == sha256,
+                    )
+                )
             ).scalar_one()
         )
 

@@ -54,6 +54,7 @@ files = Table(
     Column("pages", Integer),
     Column("tokens", BigInteger),
     Column("parsed_sha256", String(64)),
+    Column("index_sha256", String(64)),  # the lexical retrieval index (context.lexical), once built
     Index("ix_files_account_seq", "account_id", "seq"),
 )
 

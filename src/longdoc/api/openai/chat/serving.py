@@ -22,7 +22,7 @@ from longdoc.api.openai.chat.protocol import (
     Delta,
 )
 from longdoc.api.streaming import ThreadedStream, cancel_on_disconnect
-from longdoc.chat.engine import AnswerEnd, AnswerEvent, ChatEngine, PreparedChat
+from longdoc.chat.engine import AnswerEnd, AnswerEvent, ChatEngine, PreparedChat, Progress
 from longdoc.chat.openai_wire import completion, completion_id, context_of, to_domain, usage_of
 from longdoc.core.accounts import Principal
 from longdoc.core.errors import LongdocError
@@ -36,8 +36,8 @@ class ChatServing:
         self._engine = engine
 
     async def start(
-        self, principal: Principal, body: ChatCompletionRequest
-    ) -> tuple[PreparedChat, ThreadedStream[AnswerEvent], AnswerEvent]:
+        self, principal: Principal, body: ChatCompletionRequest, *, progress: bool = False
+    ) -> tuple[PreparedChat, ThreadedStream[AnswerEvent | Progress], AnswerEvent | Progress]:
         """Prepare and start generating; errors (limits, model busy) surface here, before any response."""
         request = to_domain(body)
         billing = Billing(principal.account_id, principal.key_id)
@@ -45,7 +45,9 @@ class ChatServing:
             self._engine.prepare, principal.account_id, request, billing=billing
         )
         cancel = threading.Event()
-        stream: ThreadedStream[AnswerEvent] = ThreadedStream(self._engine.stream(prepared, cancel), cancel)
+        stream: ThreadedStream[AnswerEvent | Progress] = ThreadedStream(
+            self._engine.stream(prepared, cancel, progress=progress), cancel
+        )
         first = await stream.__anext__()
         return prepared, stream, first
 
@@ -66,13 +68,16 @@ class ChatServing:
         return completion(body.model, "".join(pieces), event)
 
     async def stream(self, principal: Principal, body: ChatCompletionRequest) -> AsyncIterator[str]:
-        _, stream, first = await self.start(principal, body)
+        _, stream, first = await self.start(principal, body, progress=True)
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return sse_chunks(body.model, stream, first, include_usage)
 
 
 async def sse_chunks(
-    model: str, stream: ThreadedStream[AnswerEvent], first: AnswerEvent, include_usage: bool
+    model: str,
+    stream: ThreadedStream[AnswerEvent | Progress],
+    first: AnswerEvent | Progress,
+    include_usage: bool,
 ) -> AsyncIterator[str]:
     chunk_id, created = completion_id(), int(time.time())
 
@@ -91,9 +96,12 @@ async def sse_chunks(
         event = first
         try:
             while not isinstance(event, AnswerEnd):
-                assert isinstance(event, TokenDelta)
-                if event.text:
-                    yield chunk(Delta(content=event.text))
+                if isinstance(event, Progress):  # reading a long document part by part: keep the line alive
+                    yield f": progress {event.done}/{event.total}\n\n"
+                else:
+                    assert isinstance(event, TokenDelta)
+                    if event.text:
+                        yield chunk(Delta(content=event.text))
                 event = await stream.__anext__()
         except LongdocError as exc:  # the response has started: report the error as an event
             yield f"data: {json.dumps(openai_body(exc))}\n\n"

@@ -5,6 +5,11 @@ A batch runs as a chain of durable jobs. Each answers lines for up to ``batches.
 crash or restart repeats at most the line that was being answered — never one already recorded —
 and however many restarts a long batch sees, no job of it runs out of attempts. Between lines the
 job looks at the batch: cancelled, past its window, or the process stopping, it acts at once.
+
+After a crash, the re-run job hands over to a fresh one as soon as it has answered a line, so
+attempts only accumulate while the same line keeps killing the worker; on the last attempt that
+line is recorded as failed and the batch goes on. If the job fails for good otherwise, the batch
+is marked failed rather than left in progress.
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from longdoc.batches.lines import LineRunner, unanswered_line
+from longdoc.batches.lines import LineRunner, failed_line, unanswered_line
 from longdoc.batches.results import ResultFiles
 from longdoc.batches.service import BATCH_JOB
 from longdoc.batches.validation import read_input
 from longdoc.config import BatchSettings
 from longdoc.core.batches import Batch, BatchLineError, BatchStatus, LineState
-from longdoc.core.errors import ModelUnavailable
+from longdoc.core.errors import LongdocError, ModelUnavailable
 from longdoc.core.jobs import Job
 from longdoc.jobs.queue import JobQueue
 from longdoc.storage.batches import BatchRepository
@@ -63,10 +68,27 @@ class BatchJobHandler:
         batch = self._load(job.payload["batch_id"])
         if batch is None or batch.status.is_terminal:
             return
-        if batch.status is BatchStatus.VALIDATING:
-            self._validate(job, batch)
-        else:
-            self._work(job, batch)
+        try:
+            if batch.status is BatchStatus.VALIDATING:
+                self._validate(job, batch)
+            else:
+                self._work(job, batch)
+        except Exception as exc:
+            if job.attempts >= job.max_attempts:  # the queue gives up on the job: say so on the batch
+                self._give_up(batch, f"The batch could not be processed: {type(exc).__name__}: {exc}")
+            raise
+
+    def _give_up(self, batch: Batch, message: str) -> None:
+        now = int(self._clock())
+        with self._db.write() as conn:
+            self._batches.transition(
+                conn,
+                batch.id,
+                [BatchStatus.VALIDATING, *RUNNING],
+                status=BatchStatus.FAILED,
+                failed_at=now,
+                errors=[BatchLineError(code="server_error", message=message)],
+            )
 
     def _load(self, batch_id: str) -> Batch | None:
         with self._db.read() as conn:
@@ -110,6 +132,8 @@ class BatchJobHandler:
 
     # -- answering
     def _work(self, job: Job, batch: Batch) -> None:
+        if job.attempts >= job.max_attempts and self._skip_crashing_line(job, batch):
+            return
         deadline = self._clock() + self._settings.slice_seconds
         answered = 0
         while True:
@@ -133,6 +157,24 @@ class BatchJobHandler:
             with self._db.write() as conn:
                 self._batches.finish_line(conn, batch.id, line.line_no, result.state, result.line)
             answered += 1
+            if job.attempts > 1:  # progress after a crash: a fresh job, so crashes only add up on one line
+                return self._continue(job)
+
+    def _skip_crashing_line(self, job: Job, batch: Batch) -> bool:
+        """On a job's last attempt, every earlier one died on the same line (any progress would have
+        started a fresh job): record that line as failed, so one poisonous request cannot stop the batch."""
+        with self._db.read() as conn:
+            line = self._batches.next_pending(conn, batch.id)
+        if line is None:
+            return False
+        error = LongdocError(
+            f"The server stopped while answering this request, {job.attempts - 1} times; it was not tried again."
+        )
+        result = failed_line(line.custom_id, error)
+        with self._queue.finishing(job) as conn:
+            self._batches.finish_line(conn, batch.id, line.line_no, result.state, result.line)
+            self._queue.enqueue(conn, BATCH_JOB, job.payload)
+        return True
 
     def _continue(self, job: Job, delay: float = 0.0) -> None:
         with self._queue.finishing(job) as conn:

@@ -149,8 +149,7 @@ def test_a_crash_mid_batch_resumes_after_the_last_recorded_line(
         run_jobs(services, handler)
     midway = services.batches.get(caller.account_id, batch.id)
     assert midway.status is BatchStatus.IN_PROGRESS and midway.request_counts.completed == 3
-    with services.db.write() as conn:  # the dead worker's lease runs out
-        conn.execute(update(jobs).where(jobs.c.state == "running").values(lease_until=0))
+    expire_leases(services)
     run_jobs(services, handler)
     done = services.batches.get(caller.account_id, batch.id)
     assert done.status is BatchStatus.COMPLETED and done.request_counts.completed == 6
@@ -282,3 +281,49 @@ def test_stopping_ends_the_slice_and_a_successor_carries_on(services: Services, 
     run_jobs(services, handler_of(services, runner, stopping=stopping))
     assert services.batches.get(caller.account_id, batch.id).status is BatchStatus.COMPLETED
     assert runner.calls == {1: 1, 2: 1, 3: 1}
+
+
+def expire_leases(services: Services) -> None:
+    with services.db.write() as conn:  # the dead worker's lease runs out
+        conn.execute(update(jobs).where(jobs.c.state == "running").values(lease_until=0))
+
+
+def test_a_line_that_keeps_killing_the_worker_is_failed_and_the_batch_goes_on(
+    services: Services, caller: Principal
+) -> None:
+    batch = start_batch(services, caller, [line(f"r{i}", "x") for i in range(3)])
+
+    def crash_on_line_2(line_no: int) -> None:
+        if line_no == 2:
+            raise Crash
+
+    runner = CountingRunner(services, crash_on_line_2)
+    handler = handler_of(services, runner)
+    for _ in range(services.settings.jobs.max_attempts - 1):
+        with pytest.raises(Crash):
+            run_jobs(services, handler)
+        expire_leases(services)
+    run_jobs(services, handler)
+    done = services.batches.get(caller.account_id, batch.id)
+    assert done.status is BatchStatus.COMPLETED
+    assert runner.calls == {1: 1, 2: services.settings.jobs.max_attempts - 1, 3: 1}
+    [crashed] = file_lines(services, caller, done.error_file_id)
+    assert crashed["custom_id"] == "r1" and crashed["response"]["status_code"] == 500
+    assert "stopped while answering this request, 2 times" in crashed["error"]["message"]
+
+
+def test_a_job_that_fails_for_good_fails_its_batch(
+    services: Services, caller: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = start_batch(services, caller, [line("a", "x")])
+    services.settings.jobs.backoff_seconds = 0.0
+
+    def broken(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("longdoc.batches.results.ResultFiles.build", broken)
+    drain_jobs(services)
+    failed = services.batches.get(caller.account_id, batch.id)
+    assert failed.status is BatchStatus.FAILED and failed.failed_at
+    assert failed.errors and failed.errors[0].code == "server_error"
+    assert "OSError: disk full" in failed.errors[0].message

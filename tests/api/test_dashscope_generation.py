@@ -216,7 +216,7 @@ def test_a_failure_after_the_start_is_an_error_event(
     from longdoc.core.errors import ModelUnavailable
     from longdoc.inference.base import TokenDelta
 
-    def failing(prepared: object, cancel: object = None) -> Iterator[object]:
+    def failing(prepared: object, cancel: object = None, *, progress: bool = False) -> Iterator[object]:
         yield TokenDelta("partial ")
         raise ModelUnavailable("The model stopped answering.")
 
@@ -249,7 +249,7 @@ def test_the_sdk_parses_our_stream(
     from longdoc.core.errors import ModelUnavailable
     from longdoc.inference.base import TokenDelta
 
-    def failing(prepared: object, cancel: object = None) -> Iterator[object]:
+    def failing(prepared: object, cancel: object = None, *, progress: bool = False) -> Iterator[object]:
         yield TokenDelta("partial ")
         raise ModelUnavailable("The model stopped answering.")
 
@@ -474,3 +474,70 @@ def test_an_unsupported_content_part(caller: Caller) -> None:
 
 def test_missing_input(caller: Caller) -> None:
     assert_dashscope_error(post(caller, {"model": "qwen-long"}), 400, "InvalidParameter")
+
+
+# -- long doc_url documents: the context engine's plans
+
+
+@pytest.fixture
+def small_window(tmp_path: Path) -> Iterator[Caller]:
+    """A fake model that reads at most 3,000 prompt tokens, so long documents need a plan."""
+    backend = {"kind": "fake", "context_window": 8192, "prompt_budget_tokens": 3000}
+    settings = Settings(
+        data_dir=tmp_path / "small-window",
+        inference={"backends": {"embedded": backend}},
+        fetch_allow=["127.0.0.1"],
+    )
+    services = build_services(settings)
+    try:
+        with TestClient(create_app(services)) as client:
+            yield Caller(client, services.keys.create_key("alice"))
+    finally:
+        services.close()
+
+
+def long_manual() -> bytes:
+    sections = [
+        f"Section {i}. The part numbered P-{i:04d} is made of steel grade {i % 7} and weighs {i * 3} grams."
+        for i in range(1, 900)
+    ]
+    sections[612] = "Section 613. The secret calibration code of the X1 drill is 7F3K-491."
+    return "\n\n".join(sections).encode()
+
+
+def test_a_long_doc_url_is_retrieved_from(small_window: Caller, docs: DocServer) -> None:
+    url = docs.add("/long.txt", long_manual())
+    payload = body(
+        [{"type": "text", "text": "What is the secret calibration code of the X1 drill?"},
+         {"type": "doc_url", "doc_url": [url]}],
+        model="qwen-long", x_context_strategy="retrieve",
+    )  # fmt: skip
+    out = post(small_window, payload).json()
+    assert out["x_context"]["plan"] == "retrieve"
+    assert any(p["document"] == "long.txt" for p in out["x_context"]["passages"])
+    assert out["usage"]["input_tokens"] > 15_000  # billed whole, though the model read a few passages
+
+
+def test_map_reduce_over_a_doc_url_streams_progress_comments(small_window: Caller, docs: DocServer) -> None:
+    url = docs.add("/long.txt", long_manual())
+    payload = body(
+        [{"type": "text", "text": "Summarize the parts."}, {"type": "doc_url", "doc_url": [url]}],
+        model="qwen-long", x_context_strategy="map_reduce", incremental_output=True,
+    )  # fmt: skip
+    response = post(small_window, payload, SSE)
+    assert response.status_code == 200
+    progress = re.findall(r"^: progress (\d+)/(\d+)\n\n", response.text, re.MULTILINE)
+    assert progress and progress[-1][0] == progress[-1][1]
+    found = events(re.sub(r"^: progress \d+/\d+\n\n", "", response.text, flags=re.MULTILINE))
+    assert found[-1][3]["x_context"]["plan"] == "map_reduce"
+    assert found[-1][3]["output"]["finish_reason"] == "stop"
+    # the SDK's reader skips the comments
+    import io
+
+    import requests
+    from dashscope.common.utils import _handle_stream
+
+    raw = requests.Response()
+    raw.raw = io.BytesIO(response.content)
+    parsed = [json.loads(event.data) for is_error, _, event in _handle_stream(raw) if not is_error]
+    assert parsed == [e[3] for e in found]

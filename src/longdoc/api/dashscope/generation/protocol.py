@@ -87,6 +87,10 @@ class Parameters(_Wire):
     response_format: ResponseFormat | None = None
     # Streaming is decided by the headers (X-DashScope-SSE / Accept), as the service does.
     stream: bool | None = None
+    x_context_strategy: Literal["auto", "full", "retrieve", "map_reduce"] | None = Field(
+        default=None,
+        description="Extension: how documents reach the model; empty means auto (longdoc chooses).",
+    )
 
 
 class GenerationRequest(_Wire):
@@ -142,6 +146,7 @@ class ContextOut(BaseModel):
 
     plan: str
     passages: list[PassageOut]
+    fallback: str | None = None  # why the plan is not the one chosen or asked for
 
 
 class GenerationResponse(BaseModel):

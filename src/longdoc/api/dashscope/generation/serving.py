@@ -28,7 +28,15 @@ from longdoc.api.errors import dashscope_body
 from longdoc.api.streaming import ThreadedStream, cancel_on_disconnect
 from longdoc.chat.conversation import Message
 from longdoc.chat.documents import ReadyDocument
-from longdoc.chat.engine import AnswerEnd, AnswerEvent, ChatEngine, ChatRequest, ContextReport, PreparedChat
+from longdoc.chat.engine import (
+    AnswerEnd,
+    AnswerEvent,
+    ChatEngine,
+    ChatRequest,
+    ContextReport,
+    PreparedChat,
+    Progress,
+)
 from longdoc.core.accounts import Principal
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import InvalidRequest, LongdocError
@@ -81,7 +89,8 @@ def to_domain(body: GenerationRequest) -> tuple[ChatRequest, list[DocUrl]]:
     if body.input.prompt:
         messages.append(Message("user", body.input.prompt))
     check_count(listed)
-    return ChatRequest(model=body.model, messages=messages, params=params_of(body)), wanted
+    strategy = body.parameters.x_context_strategy or "auto"
+    return ChatRequest(model=body.model, messages=messages, params=params_of(body), strategy=strategy), wanted
 
 
 def params_of(body: GenerationRequest) -> GenerationParams:
@@ -126,6 +135,7 @@ def usage_of(input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> U
 def context_of(report: ContextReport) -> ContextOut:
     return ContextOut(
         plan=report.plan,
+        fallback=report.fallback,
         passages=[
             PassageOut(
                 file_id=p.file_id, document=p.document, page=p.page, start=p.start, end=p.end, score=p.score
@@ -167,11 +177,13 @@ class GenerationServing:
         )
 
     async def start(
-        self, principal: Principal, body: GenerationRequest
-    ) -> tuple[PreparedChat, ThreadedStream[AnswerEvent], AnswerEvent]:
+        self, principal: Principal, body: GenerationRequest, *, progress: bool = False
+    ) -> tuple[PreparedChat, ThreadedStream[AnswerEvent | Progress], AnswerEvent | Progress]:
         prepared = await self.prepare(principal, body)
         cancel = threading.Event()
-        stream: ThreadedStream[AnswerEvent] = ThreadedStream(self._engine.stream(prepared, cancel), cancel)
+        stream: ThreadedStream[AnswerEvent | Progress] = ThreadedStream(
+            self._engine.stream(prepared, cancel, progress=progress), cancel
+        )
         first = await stream.__anext__()  # a busy model fails here, before the response starts
         return prepared, stream, first
 
@@ -199,7 +211,7 @@ class GenerationServing:
     async def stream(
         self, request: Request, principal: Principal, body: GenerationRequest
     ) -> AsyncIterator[str]:
-        prepared, stream, first = await self.start(principal, body)
+        prepared, stream, first = await self.start(principal, body, progress=True)
         return sse_events(body, request_id_of(request), prepared.billed_prompt_tokens, stream, first)
 
 
@@ -207,8 +219,8 @@ async def sse_events(
     body: GenerationRequest,
     request_id: str,
     input_tokens: int,
-    stream: ThreadedStream[AnswerEvent],
-    first: AnswerEvent,
+    stream: ThreadedStream[AnswerEvent | Progress],
+    first: AnswerEvent | Progress,
 ) -> AsyncIterator[str]:
     """Events of one answer: new text (or all text so far) with finish_reason "null" and the usage
     so far, then the last event with the finish reason; a failure after the start is an error event."""
@@ -232,8 +244,9 @@ async def sse_events(
         event = first
         try:
             while not isinstance(event, AnswerEnd):
-                assert isinstance(event, TokenDelta)
-                if event.text:
+                if isinstance(event, Progress):  # reading a long document part by part: keep the line alive
+                    yield f": progress {event.done}/{event.total}\n\n"
+                elif event.text:
                     text += event.text
                     output_tokens += 1  # backends send one token per delta; the last event is exact
                     yield result(event.text, UNFINISHED, usage_of(input_tokens, output_tokens))

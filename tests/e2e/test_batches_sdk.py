@@ -168,6 +168,7 @@ def test_cancel_a_running_batch(slow_server: LongdocServer, tmp_path: Path) -> N
     took = time.monotonic() - asked
     assert cancelled.status == "cancelled" and cancelled.cancelled_at, cancelled
     assert took < 3, f"cancel took {took:.1f} s"
+    print(f"cancel to cancelled: {took:.2f} s")
     counts = cancelled.request_counts
     assert counts is not None and 2 <= counts.completed < 20 and counts.completed + counts.failed == 20
     output, errors = jsonl(client, cancelled.output_file_id), jsonl(client, cancelled.error_file_id)
@@ -194,6 +195,7 @@ def test_killing_the_server_mid_batch_answers_every_line_exactly_once(
     slow_server.start()
     client = openai_client(slow_server)
     done = wait_until(client, batch.id, lambda b: b.status in TERMINAL, timeout=60)
+    print(f"killed after {answered_before} lines; completed {time.time() - killed_at:.1f} s after the kill")
     assert done.status == "completed", done
     assert done.request_counts is not None and done.request_counts.completed == 20
     output = jsonl(client, done.output_file_id)

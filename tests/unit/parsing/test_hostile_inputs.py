@@ -7,12 +7,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support.generated_files import make_pdf, png_header_only
 
 from longdoc.config import ParsingSettings
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.parsing import parse_isolated, parse_path
+from support.generated_files import make_pdf, png_header_only
 
 DOCUMENTS = Path(__file__).parents[2] / "data" / "documents"
 GIB = 1024**3

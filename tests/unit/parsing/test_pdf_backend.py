@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from support.generated_files import make_pdf
-
 from longdoc.config import ParsingSettings
 from longdoc.core.documents import ParsingStrategy
 from longdoc.parsing import parse_path
 from longdoc.parsing.pdf import clean_text
+from support.generated_files import make_pdf
 
 DOCUMENTS = Path(__file__).parents[2] / "data" / "documents"
 R_INTRO = DOCUMENTS / "R-intro.p12-14.pdf"

@@ -7,7 +7,7 @@ from ipaddress import ip_address
 import pytest
 
 from longdoc.core.errors import FetchRefused
-from longdoc.documents.fetch import AddressGuard, embedded_ipv4, refusal
+from longdoc.documents.guard import AddressGuard, embedded_ipv4, refusal
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ from longdoc.config import FetchSettings, LimitSettings, ParsingSettings
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import FetchFailed, FileNotReady, InvalidRequest, TooLarge
-from longdoc.documents.fetch import AddressGuard, UrlFetcher
+from longdoc.documents.fetch import UrlFetcher
+from longdoc.documents.guard import AddressGuard
 from longdoc.documents.remote import MAX_DOC_URLS, RemoteDocuments
 from longdoc.storage.blobs import FilesystemBlobStore
 from longdoc.storage.database import Database

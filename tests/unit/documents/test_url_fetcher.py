@@ -10,7 +10,8 @@ import pytest
 
 from longdoc.config import FetchSettings
 from longdoc.core.errors import FetchFailed, FetchRefused, TooLarge
-from longdoc.documents.fetch import AddressGuard, UrlFetcher, Validators
+from longdoc.documents.fetch import UrlFetcher, Validators
+from longdoc.documents.guard import AddressGuard
 from longdoc.storage.blobs import FilesystemBlobStore
 from support.doc_server import DocServer
 

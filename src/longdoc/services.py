@@ -19,9 +19,9 @@ from longdoc.batches.service import BATCH_JOB, BatchService
 from longdoc.chat.engine import ChatEngine
 from longdoc.config import Settings
 from longdoc.context.tokens import TokenCounter
-from longdoc.documents.ingest import ParseJobHandler
 from longdoc.documents.fetch import UrlFetcher
 from longdoc.documents.guard import AddressGuard
+from longdoc.documents.ingest import ParseJobHandler
 from longdoc.documents.library import PARSE_JOB, DocumentLibrary
 from longdoc.documents.remote import RemoteDocuments
 from longdoc.inference.base import InferenceBackend

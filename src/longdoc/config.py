@@ -375,6 +375,33 @@ class ContextSettings(BaseModel):
     )
 
 
+class ExtractionSettings(BaseModel):
+    """Structured extraction (qwen-doc-turbo, or any request for JSON about documents)."""
+
+    part_tokens: int = Field(
+        default=900,
+        ge=64,
+        description="Most document tokens one extraction pass reads (small parts: a small model misses less).",
+    )
+    part_output_tokens: int = Field(
+        default=1_200, ge=32, description="Most tokens the model writes for one part."
+    )
+    prefilter_min_tokens: int = Field(
+        default=200_000,
+        ge=0,
+        description="Documents longer than this are read only where chunks match the instruction's terms "
+        "(and their neighbours); shorter ones are read whole, since completeness beats speed.",
+    )
+    drop_ungrounded: bool = Field(
+        default=True,
+        description="Drop an extracted item none of whose values can be found in the part it came from "
+        "(a small model's inventions).",
+    )
+    fuzzy_threshold: float = Field(
+        default=0.75, gt=0, le=1, description="Share of a value's tokens a fuzzy match must find in order."
+    )
+
+
 class Settings(BaseSettings):
     """Everything longdoc can be told. ``kind`` fields pick implementations by name."""
 
@@ -389,6 +416,9 @@ class Settings(BaseSettings):
     parsing: ParsingSettings = Field(default_factory=ParsingSettings, description="Document parsing.")
     jobs: JobSettings = Field(default_factory=JobSettings, description="Durable background jobs.")
     context: ContextSettings = Field(default_factory=ContextSettings, description="Chunking and retrieval.")
+    extraction: ExtractionSettings = Field(
+        default_factory=ExtractionSettings, description="Structured extraction from documents."
+    )
     batches: BatchSettings = Field(default_factory=BatchSettings, description="Batch jobs and their price.")
     rate_limits: RateLimitSettings = Field(
         default_factory=RateLimitSettings, description="Requests and tokens per minute, per key and account."

@@ -24,6 +24,7 @@ from longdoc.documents.guard import AddressGuard
 from longdoc.documents.ingest import ParseJobHandler
 from longdoc.documents.library import PARSE_JOB, DocumentLibrary
 from longdoc.documents.remote import RemoteDocuments
+from longdoc.extraction.engine import ExtractionEngine
 from longdoc.inference.base import InferenceBackend
 from longdoc.inference.catalog import Catalog
 from longdoc.inference.registry import BackendRegistry
@@ -132,7 +133,15 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
         tokens=tokens,
         catalog=catalog,
         backends=backends,
-        chat=ChatEngine(library, catalog, backends, tokens, ledger=ledger, context=settings.context),
+        chat=ChatEngine(
+            library,
+            catalog,
+            backends,
+            tokens,
+            ledger=ledger,
+            context=settings.context,
+            extractor=ExtractionEngine(tokens, settings.context, settings.extraction),
+        ),
         ledger=ledger,
         limiter=limiter,
         batches=BatchService(db, queue),

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, overload
+from typing import Literal, Protocol, overload
 
 from longdoc.accounts.ledger import Billing, UsageLedger
 from longdoc.chat.context import ContextFitter, ContextReport, FittedContext, MapReduceAnswer, Passage
@@ -39,6 +39,8 @@ class ChatRequest:
     messages: list[Message]
     params: GenerationParams = field(default_factory=GenerationParams)
     strategy: Strategy = "auto"  # x_context_strategy: how the documents are fitted to the model
+    grounding: bool = False  # x_grounding: extracted items carry their ``_source`` spans
+    dedupe_keys: tuple[str, ...] = ()  # x_dedupe_keys: fields that identify an extracted item
 
 
 __all__ = [
@@ -47,10 +49,49 @@ __all__ = [
     "ChatEngine",
     "ChatRequest",
     "ContextReport",
+    "Extracted",
+    "ExtractionRun",
+    "Extractor",
     "Passage",
     "PreparedChat",
     "Progress",
 ]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The end of an extraction: the final JSON text, and the tokens the model wrote for it."""
+
+    text: str
+    completion_tokens: int
+    finish_reason: str = "stop"
+
+
+class ExtractionRun(Protocol):
+    """Structured extraction over a request's documents, carried out while streaming."""
+
+    @property
+    def report(self) -> ContextReport: ...
+
+    def run(self, cancel: threading.Event | None) -> Iterator[Progress | Extracted]:
+        """``Progress`` as parts are read, then one ``Extracted``."""
+        ...
+
+
+class Extractor(Protocol):
+    """Decides whether a request is an extraction and plans it (the ``extraction`` package,
+    which sits above chat, is handed in by the composition root)."""
+
+    def plan(
+        self,
+        model: ModelEntry,
+        backend: InferenceBackend,
+        request: ChatRequest,
+        conversation: Conversation,
+        documents: list[ReadyDocument],
+    ) -> ExtractionRun | None:
+        """The run for an extraction request, raising request errors now; None: answer as chat."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -63,6 +104,7 @@ class PreparedChat:
     context: ContextReport
     billing: Billing | None = None  # who pays; None: nobody (local use, ``longdoc ask``)
     map_reduce: MapReduceAnswer | None = None  # the parts to read before answering
+    extraction: ExtractionRun | None = None  # structured extraction instead of a free answer
 
 
 @dataclass(frozen=True)
@@ -91,8 +133,10 @@ class ChatEngine:
         tokens: TokenCounter,
         ledger: UsageLedger | None = None,
         context: ContextSettings | None = None,
+        extractor: Extractor | None = None,
     ) -> None:
         self._ledger = ledger
+        self._extractor = extractor
         self._catalog = catalog
         self._backends = backends
         self._tokens = tokens
@@ -151,6 +195,10 @@ class ChatEngine:
                 f"{model.max_input_tokens:,}.",
                 param="messages",
             )
+        if self._extractor is not None and documents:
+            run = self._extractor.plan(model, backend, request, conversation, documents)
+            if run is not None:
+                return PreparedChat(model, backend, [], params, billed, run.report, extraction=run)
         fitted = self._fitter.fit(conversation, documents, backend, request.strategy)
         params = self._fit(backend, model, fitted, params, documents)
         return PreparedChat(
@@ -181,6 +229,9 @@ class ChatEngine:
     ) -> Iterator[AnswerEvent | Progress]:
         """The answer's text pieces, then ``AnswerEnd``; with ``progress``, map-reduce reading is
         reported as ``Progress`` events before the first piece."""
+        if prepared.extraction is not None:
+            yield from self._extract(prepared, prepared.extraction, cancel, progress)
+            return
         messages = prepared.messages
         if prepared.map_reduce is not None:
             notes: list[Note] = []
@@ -204,6 +255,31 @@ class ChatEngine:
                 yield end
                 return
             yield event
+
+    def _extract(
+        self,
+        prepared: PreparedChat,
+        extraction: ExtractionRun,
+        cancel: threading.Event | None,
+        progress: bool,
+    ) -> Iterator[AnswerEvent | Progress]:
+        for item in extraction.run(cancel):
+            if isinstance(item, Progress):
+                if progress:
+                    yield item
+                continue
+            if item.finish_reason != "cancelled":
+                yield TokenDelta(item.text)  # the JSON is whole and valid only once merged: one piece
+            end = AnswerEnd(
+                finish_reason=item.finish_reason,
+                prompt_tokens=prepared.billed_prompt_tokens,
+                completion_tokens=item.completion_tokens,
+                cached_tokens=0,
+                context=extraction.report,
+            )
+            self._bill(prepared, end)
+            yield end
+            return
 
     def _bill(self, prepared: PreparedChat, end: AnswerEnd) -> None:
         """Record the call in the usage ledger before the caller sees its end (so it is billed once it is seen)."""

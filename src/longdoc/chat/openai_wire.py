@@ -88,6 +88,14 @@ class ChatCompletionRequest(_Wire):
         default=None,
         description="Extension: how documents reach the model; empty means auto (longdoc chooses).",
     )
+    x_grounding: bool = Field(
+        default=False,
+        description="Extension: in an extraction, every extracted item carries `_source` spans of the text.",
+    )
+    x_dedupe_keys: list[str] | None = Field(
+        default=None,
+        description="Extension: fields that identify an extracted item (merging drops repeats); empty: inferred.",
+    )
 
 
 class ChatMessageOut(BaseModel):
@@ -196,7 +204,12 @@ def to_domain(body: ChatCompletionRequest) -> ChatRequest:
         json_object=fmt is not None and fmt.type == "json_object",
     )
     return ChatRequest(
-        model=body.model, messages=messages, params=params, strategy=body.x_context_strategy or "auto"
+        model=body.model,
+        messages=messages,
+        params=params,
+        strategy=body.x_context_strategy or "auto",
+        grounding=body.x_grounding,
+        dedupe_keys=tuple(body.x_dedupe_keys or ()),
     )
 
 

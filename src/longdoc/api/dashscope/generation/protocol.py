@@ -91,6 +91,14 @@ class Parameters(_Wire):
         default=None,
         description="Extension: how documents reach the model; empty means auto (longdoc chooses).",
     )
+    x_grounding: bool = Field(
+        default=False,
+        description="Extension: in an extraction, every extracted item carries `_source` spans of the text.",
+    )
+    x_dedupe_keys: list[str] | None = Field(
+        default=None,
+        description="Extension: fields that identify an extracted item (merging drops repeats); empty: inferred.",
+    )
 
 
 class GenerationRequest(_Wire):

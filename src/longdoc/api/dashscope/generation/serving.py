@@ -90,7 +90,15 @@ def to_domain(body: GenerationRequest) -> tuple[ChatRequest, list[DocUrl]]:
         messages.append(Message("user", body.input.prompt))
     check_count(listed)
     strategy = body.parameters.x_context_strategy or "auto"
-    return ChatRequest(model=body.model, messages=messages, params=params_of(body), strategy=strategy), wanted
+    request = ChatRequest(
+        model=body.model,
+        messages=messages,
+        params=params_of(body),
+        strategy=strategy,
+        grounding=body.parameters.x_grounding,
+        dedupe_keys=tuple(body.parameters.x_dedupe_keys or ()),
+    )
+    return request, wanted
 
 
 def params_of(body: GenerationRequest) -> GenerationParams:

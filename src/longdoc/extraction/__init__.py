@@ -1,0 +1,1 @@
+"""Structured extraction from documents of any length: complete, valid and grounded JSON."""

@@ -1,0 +1,85 @@
+"""Which parts of the documents an extraction reads, in document order.
+
+Documents are read whole, chunk after chunk, cut into parts of at most ``part_tokens`` (a small
+model misses less in a short part). Only a document longer than ``prefilter_min_tokens`` is
+narrowed to the chunks its lexical index matches with the field names and the instruction's
+terms, each with its neighbours (a list's rows often sit a chunk away from its heading); when
+nothing matches, it is read whole too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from longdoc.chat.documents import ReadyDocument
+from longdoc.config import ContextSettings
+from longdoc.context.indexing import build_index
+from longdoc.context.lexical import LexicalIndex
+from longdoc.context.tokens import TokenCounter
+
+CHUNK_JOIN_TOKENS = 2  # the blank line between chunks of a part
+
+
+@dataclass(frozen=True)
+class ExtractionPart:
+    number: int  # 1-based across the request
+    source: int  # position of its document in the request
+    chunks: tuple[int, ...]  # consecutive chunk indexes of that document
+    start: int  # span of the document's text the part covers
+    end: int
+    first_page: int | None
+    last_page: int | None
+    tokens: int
+
+    def text(self, document: ReadyDocument, index: LexicalIndex) -> str:
+        body = document.document.text
+        return "\n\n".join(index.chunk(i).text(body) for i in self.chunks)
+
+
+def document_index(document: ReadyDocument, counter: TokenCounter, settings: ContextSettings) -> LexicalIndex:
+    """The index stored when the file was parsed, else one built now."""
+    stored = document.stored_index()
+    if stored is not None:
+        return stored
+    return build_index(document.document, file_id=document.key, counter=counter, settings=settings)
+
+
+def chosen_chunks(index: LexicalIndex, tokens: int, query: str, prefilter_min_tokens: int) -> list[int]:
+    every = list(range(index.chunk_count))
+    if tokens <= prefilter_min_tokens or not query.strip():
+        return every
+    hits = [chunk for chunk, score in index.search(query, k=index.chunk_count) if score > 0]
+    if not hits:
+        return every
+    keep = {n for hit in hits for n in (hit - 1, hit, hit + 1) if 0 <= n < index.chunk_count}
+    return sorted(keep)
+
+
+def split_into_parts(
+    documents: Sequence[ReadyDocument],
+    indexes: Sequence[LexicalIndex],
+    chosen: Sequence[Sequence[int]],
+    part_tokens: int,
+) -> list[ExtractionPart]:
+    """Runs of consecutive chosen chunks of at most ``part_tokens`` (a bigger chunk alone)."""
+    parts: list[ExtractionPart] = []
+    for position, (index, picks) in enumerate(zip(indexes, chosen, strict=True)):
+        sizes = index.chunk_tokens.tolist()
+        run: list[int] = []
+        total = 0
+        for chunk in picks:
+            size = sizes[chunk] + CHUNK_JOIN_TOKENS
+            if run and (chunk != run[-1] + 1 or total + size > part_tokens):
+                parts.append(_part(len(parts) + 1, position, run, total, index))
+                run, total = [], 0
+            run.append(chunk)
+            total += size
+        if run:
+            parts.append(_part(len(parts) + 1, position, run, total, index))
+    return parts
+
+
+def _part(number: int, source: int, run: list[int], tokens: int, index: LexicalIndex) -> ExtractionPart:
+    head, tail = index.chunk(run[0]), index.chunk(run[-1])
+    return ExtractionPart(number, source, tuple(run), head.start, tail.end, head.page, tail.page, tokens)

@@ -1,0 +1,95 @@
+"""The extractor the chat engine hands extraction requests to.
+
+A request is an extraction when it has documents and either asks for JSON through
+``response_format`` (``json_object`` / ``json_schema``) or names a model marked ``extraction``
+(qwen-doc-turbo) with an instruction asking for JSON. Everything that can be refused is checked
+here, before the response starts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longdoc.chat.conversation import Conversation
+from longdoc.chat.documents import ReadyDocument
+from longdoc.chat.engine import ChatRequest
+from longdoc.config import ContextSettings, ExtractionSettings
+from longdoc.context.tokens import TokenCounter
+from longdoc.core.errors import InvalidRequest
+from longdoc.extraction.chunks import chosen_chunks, document_index, split_into_parts
+from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
+from longdoc.extraction.schema import (
+    TargetSchema,
+    asks_for_json,
+    derive_schema,
+    part_schema,
+    plain_number_fields,
+)
+from longdoc.inference.base import InferenceBackend
+from longdoc.inference.catalog import ModelEntry
+
+# Tokens of a part prompt besides the part and the instruction: labels, shape and schema words.
+PROMPT_OVERHEAD_TOKENS = 200
+
+
+class ExtractionEngine:
+    def __init__(
+        self, tokens: TokenCounter, context: ContextSettings, settings: ExtractionSettings | None = None
+    ) -> None:
+        self._tokens = tokens
+        self._context = context
+        self._settings = settings or ExtractionSettings()
+
+    def plan(
+        self,
+        model: ModelEntry,
+        backend: InferenceBackend,
+        request: ChatRequest,
+        conversation: Conversation,
+        documents: list[ReadyDocument],
+    ) -> DocumentExtraction | None:
+        params = request.params
+        instruction = conversation.last_user_message
+        if not (params.wants_json or (model.extraction and asks_for_json(instruction))):
+            return None
+        target = self.target(instruction, params.json_schema)
+        schema_tokens = self._tokens.count(str(part_schema(target)))
+        fixed = self._tokens.count(SYSTEM + PROMPT + instruction) + schema_tokens + PROMPT_OVERHEAD_TOKENS
+        room = backend.prompt_budget - fixed
+        if room < 64:
+            raise InvalidRequest(
+                "The instruction and schema leave no room for the documents in the engine model's prompt; "
+                "shorten them.",
+                param="messages",
+            )
+        part_tokens = min(self._settings.part_tokens, room)
+        indexes = [document_index(d, self._tokens, self._context) for d in documents]
+        query = " ".join([*target.fields, instruction])
+        chosen = [
+            chosen_chunks(ix, d.tokens, query, self._settings.prefilter_min_tokens)
+            for ix, d in zip(indexes, documents, strict=True)
+        ]
+        job = ExtractionJob(
+            target=target,
+            instruction=instruction,
+            documents=documents,
+            indexes=indexes,
+            parts=split_into_parts(documents, indexes, chosen, part_tokens),
+            grounding=request.grounding,
+            keys=request.dedupe_keys,
+        )
+        return DocumentExtraction(job, backend, self._settings)
+
+    @staticmethod
+    def target(instruction: str, schema: dict[str, Any] | None) -> TargetSchema:
+        if schema is None:
+            return derive_schema(instruction)
+        import jsonschema  # lazy: only extraction requests with a schema pay for it
+
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            raise InvalidRequest(
+                f"the JSON schema is not valid: {exc.message}", param="response_format"
+            ) from None
+        return TargetSchema(schema, derived=False, plain_numbers=plain_number_fields(schema, instruction))

@@ -1,0 +1,271 @@
+"""One extraction carried out: every part read under the part schema, then merged, typed, checked.
+
+Each part is a separate constrained request (the embedded model decodes under the schema's
+grammar; other backends are wrapped by the validate-and-retry guard). An answer cut at
+``max_tokens`` keeps its complete items. Every value is aligned to the part's text; an item
+none of whose values is found there is dropped (``drop_ungrounded``). The merged answer is
+validated against the final schema before it is returned; items that fail it are left out and
+the report says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from longdoc.chat.context import ContextReport, Passage
+from longdoc.chat.documents import ReadyDocument
+from longdoc.chat.engine import Extracted
+from longdoc.config import ExtractionSettings
+from longdoc.context.lexical import LexicalIndex
+from longdoc.context.map_reduce import Progress, location
+from longdoc.core.errors import LongdocError
+from longdoc.extraction.chunks import ExtractionPart
+from longdoc.extraction.grounding import NormalisedText, align
+from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
+from longdoc.extraction.normalise import conform
+from longdoc.extraction.schema import TargetSchema, part_schema
+from longdoc.extraction.validation import complete_object, salvage_array, valid_items, validation_problem
+from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend
+from longdoc.inference.json_guard import schema_problem
+
+log = logging.getLogger(__name__)
+
+SYSTEM = (
+    "You extract structured data from documents. You copy values exactly as they are written in "
+    "the text, never invent them, and answer with JSON only."
+)
+PROMPT = (
+    "{label}\n<<<\n{text}\n>>>\n\nTask: {instruction}\n\n"
+    "Answer from this part of the document only. {shape} Copy each value as it is written in the "
+    "text; use null for a field this part does not give."
+)
+ARRAY_SHAPE = (
+    "Write a JSON array with one object for every matching item in this part, in the order they "
+    "appear, each with the keys {keys}; write [] if the part holds none."
+)
+OBJECT_SHAPE = "Write one JSON object with the keys {keys}."
+
+
+@dataclass
+class PartResult:
+    part: ExtractionPart
+    items: list[Item] = field(default_factory=list)
+    completion_tokens: int = 0
+    failed: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtractionJob:
+    target: TargetSchema
+    instruction: str
+    documents: Sequence[ReadyDocument]
+    indexes: Sequence[LexicalIndex]
+    parts: Sequence[ExtractionPart]
+    grounding: bool = False
+    keys: Sequence[str] = ()
+
+
+class DocumentExtraction:
+    """Implements chat's ``ExtractionRun`` for one request."""
+
+    def __init__(self, job: ExtractionJob, backend: InferenceBackend, settings: ExtractionSettings) -> None:
+        self._job = job
+        self._backend = backend
+        self._settings = settings
+        self._schema = part_schema(job.target)
+        self._notes: list[str] = []
+
+    @property
+    def report(self) -> ContextReport:
+        read = [
+            Passage(
+                self._job.documents[p.source].file_id,
+                self._job.documents[p.source].name,
+                p.first_page,
+                p.start,
+                p.end,
+            )
+            for p in self._job.parts
+        ]
+        return ContextReport("extract", read, "; ".join(self._notes) or None)
+
+    def run(self, cancel: threading.Event | None) -> Iterator[Progress | Extracted]:
+        parts = self._job.parts
+        results: dict[int, PartResult] = {}
+        yield Progress(0, len(parts))
+        lanes = max(1, min(self._backend.throughput.parallel_requests, len(parts)))
+        if lanes == 1:
+            for part in parts:
+                if cancel is not None and cancel.is_set():
+                    break
+                results[part.number] = self._extract(part, cancel)
+                yield Progress(part.number, len(parts))
+        else:
+            yield from self._parallel(results, lanes, cancel)
+        spent = sum(r.completion_tokens for r in results.values())
+        if cancel is not None and cancel.is_set():
+            yield Extracted("", spent, "cancelled")
+            return
+        ordered = [results[n] for n in sorted(results)]
+        failed = [r for r in ordered if r.failed]
+        if failed:
+            self._notes.append(f"{len(failed)} of {len(parts)} parts gave no valid JSON")
+        value = self._assemble(ordered)
+        yield Extracted(json.dumps(value, ensure_ascii=False), spent)
+
+    def _parallel(
+        self, results: dict[int, PartResult], lanes: int, cancel: threading.Event | None
+    ) -> Iterator[Progress]:
+        done = 0
+        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="longdoc-extract") as pool:
+            pending: set[Future[PartResult]] = {
+                pool.submit(self._extract, p, cancel) for p in self._job.parts
+            }
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        result = future.result()
+                        results[result.part.number] = result
+                        done += 1
+                        yield Progress(done, len(self._job.parts))
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _extract(self, part: ExtractionPart, cancel: threading.Event | None) -> PartResult:
+        job = self._job
+        document, index = job.documents[part.source], job.indexes[part.source]
+        label = f"Part {part.number} of {len(job.parts)}: " + location(
+            f'"{document.name}"', part.first_page, part.last_page
+        )
+        keys = ", ".join(job.target.fields) or "the task asks for"
+        shape = (ARRAY_SHAPE if job.target.is_array else OBJECT_SHAPE).format(keys=keys)
+        prompt = PROMPT.format(
+            label=label, text=part.text(document, index), instruction=job.instruction, shape=shape
+        )
+        messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
+        params = GenerationParams(
+            json_schema=self._schema, temperature=0.0, max_tokens=self._settings.part_output_tokens
+        )
+        result = PartResult(part)
+        try:
+            answer = self._backend.complete(messages, params, cancel)
+        except LongdocError as exc:  # the guard gave up on this part: the others still count
+            log.warning("extraction part %d: %s", part.number, exc.message)
+            result.failed = exc.message
+            return result
+        result.completion_tokens = answer.usage.completion_tokens
+        value, problem = schema_problem(answer.text, self._schema)
+        if problem is not None and job.target.is_array:
+            value, problem = salvage_array(answer.text, self._schema)
+        if problem is not None:
+            result.failed = problem
+            return result
+        result.items = self._items(part, value)
+        return result
+
+    def _items(self, part: ExtractionPart, value: Any) -> list[Item]:
+        job = self._job
+        document = job.documents[part.source]
+        text = document.document.text
+        window = NormalisedText(text[part.start : part.end])
+        item_schema = job.target.item_schema
+        raw = value if job.target.is_array else [value]
+        items: list[Item] = []
+        for surface in raw:
+            if surface is None or (
+                isinstance(surface, dict) and all(v in (None, "", []) for v in surface.values())
+            ):
+                continue
+            sources = list(self._ground(surface, window, part, document))
+            if (
+                job.target.is_array
+                and self._settings.drop_ungrounded
+                and not _mostly_grounded(surface, sources)
+            ):
+                continue
+            typed = conform(surface, item_schema, job.target.plain_numbers)
+            items.append(Item(typed, part.number, sources))
+        return items
+
+    def _ground(
+        self, surface: Any, window: NormalisedText, part: ExtractionPart, document: ReadyDocument
+    ) -> Iterator[dict[str, Any]]:
+        fields = surface.items() if isinstance(surface, dict) else [("value", surface)]
+        for name, value in fields:
+            for leaf in _leaves(value):
+                span = align(leaf, window, self._settings.fuzzy_threshold)
+                if span is None:
+                    continue
+                start, end = part.start + span.start, part.start + span.end
+                yield {
+                    "field": name,
+                    "file_id": document.file_id or document.key,
+                    "page": document.document.page_at(start),
+                    "start": start,
+                    "end": end,
+                    "text": document.document.text[start:end],
+                    "match": span.match,
+                    "value": leaf if isinstance(value, list) else None,
+                }
+
+    def _assemble(self, results: Sequence[PartResult]) -> Any:
+        job = self._job
+        items = [item for result in results for item in result.items]
+        if job.target.is_array:
+            merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys))
+            kept, dropped = valid_items(merged, job.target.schema)
+            if dropped:
+                self._notes.append(f"{dropped} extracted items failed the schema and were left out")
+            return [self._with_sources(item) for item in kept]
+        item = merge_objects(items, job.target.schema, job.keys)
+        value, filled = complete_object(item.value, job.target.schema)
+        if filled:
+            self._notes.append("not found in the documents: " + ", ".join(filled))
+        problem = validation_problem(value, job.target.schema)
+        if problem is not None:
+            raise SchemaNotMet(f"the extracted object does not match the schema: {problem}")
+        item.value = value
+        return self._with_sources(item)
+
+    def _with_sources(self, item: Item) -> Any:
+        if not self._job.grounding or not isinstance(item.value, dict):
+            return item.value
+        sources = [{k: v for k, v in s.items() if k != "value"} for s in item.sources]
+        return {**item.value, "_source": sources}
+
+
+class SchemaNotMet(LongdocError):
+    """The merged extraction cannot be made to match the requested schema."""
+
+    openai_code = "invalid_model_output"
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if value.strip():
+            yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield str(value)
+
+
+def _mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:
+    """At least half of an item's given fields were found in its part (else the model made it up)."""
+    if not isinstance(surface, dict):
+        return bool(sources)
+    given = [name for name, value in surface.items() if value not in (None, "", [])]
+    found = {s["field"] for s in sources}
+    return bool(given) and 2 * len(found & set(given)) >= len(given)

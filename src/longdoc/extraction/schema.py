@@ -1,0 +1,184 @@
+"""Schemas for extraction: derived from an instruction, and the looser one each part is read with.
+
+``derive_schema`` reads the fields an instruction names ("each object has model, name and
+price", "fields: a, b, c", "包含型号、名称和价格"), makes the answer an array when it asks for
+"all …" / "所有…", and an ``enum`` when it asks to classify into listed labels. ``part_schema``
+is what one part is extracted under: every leaf a string (the model copies the text as written —
+"¥8,999" — which grounds well; ``normalise`` turns it into the final type) and every field
+nullable, so a part lacking a field can say so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_ASKS_JSON = re.compile(r"(?<![a-z])json(?![a-z])|结构化|構造化", re.IGNORECASE)
+_MANY = re.compile(
+    r"\b(all|every|each|list|lists|array|entries|items)\b|所有|全部|每个|每一|列出|数组|列表|一覧|すべて|全て",
+    re.IGNORECASE,
+)
+# What introduces the list of fields: "each object has …", "with fields …", "包含…".
+_FIELDS_INTRO = re.compile(
+    r"(?:\b(?:has|have|having|with|contains?|containing|includes?|including)\b(?:\s+(?:the|fields?|keys?|"
+    r"properties|attributes|columns?)\b)*\s*:?|\b(?:fields?|keys?|properties|attributes|columns?)\s*(?:are|:)"
+    r"|包含|包括|含有|字段(?:为|是|有)?[:：]?|属性(?:为|是|有)?[:：]?|を含む|項目[:：]?)\s*",
+    re.IGNORECASE,
+)
+_FIELD_SPLIT = re.compile(r"\s*(?:,|，|、|;|；|/|\band\b|\bor\b|以及|和|与|及|跟)\s*", re.IGNORECASE)
+_END_OF_LIST = re.compile(r"[.。!！?？\n]|\b(?:from|in|for|as|that|which|where)\b", re.IGNORECASE)
+_ARTICLES = re.compile(r"^(?:the|a|an|its|their|each|product|item)\s+", re.IGNORECASE)
+_CLASSIFY = re.compile(
+    r"classif\w*|categori[sz]\w*|label\w*|moderat\w*|sentiment|分类|归类|类别|审核|判断|情感|分類",
+    re.IGNORECASE,
+)
+_LABELS = re.compile(
+    r"\b(?:one of|among|into|as|labels?|categories|classes)\b\s*[:：]?\s*(.+?)(?:[.。\n]|$)|(?:为|成|是|：|:)\s*(.+?)(?:[。\n]|$)",
+    re.IGNORECASE,
+)
+_LABELS_LEAD = re.compile(
+    r"^(?:(?:label|classify|mark|tag)\w*\s+)?(?:(?:it|them|this)\s+)?(?:(?:as|into)\s+)?(?:one of|either|among)?\s*[:：]?\s*",
+    re.I,
+)
+_SUMMARY = re.compile(r"summar\w*|摘要|总结|概括|要約", re.IGNORECASE)
+_PLAIN_NUMBER = re.compile(
+    r"remov\w*|without|strip\w*|plain|numeric|number only|digits|去掉|去除|删除|纯数字|数字|不含|除去",
+    re.IGNORECASE,
+)
+NUMERIC_FIELDS = re.compile(
+    r"price|amount|cost|total|fee|quantity|qty|count|salary|revenue|价|金额|数量|费用|総額|価格|金額",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class TargetSchema:
+    """What an extraction answers with: the final schema, and how its parts are read."""
+
+    schema: dict[str, Any]
+    derived: bool  # True: read from the instruction, not given by the caller
+    plain_numbers: frozenset[str] = field(default_factory=frozenset)  # string fields to write as digits
+
+    @property
+    def is_array(self) -> bool:
+        return self.schema.get("type") == "array"
+
+    @property
+    def item_schema(self) -> dict[str, Any]:
+        """The object schema of one item (the root itself for an object answer)."""
+        return self.schema.get("items", {}) if self.is_array else self.schema
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.item_schema.get("properties", {}))
+
+
+def asks_for_json(instruction: str) -> bool:
+    return _ASKS_JSON.search(instruction) is not None
+
+
+def derive_schema(instruction: str) -> TargetSchema:
+    """The schema an instruction describes; ``{"type": "object"}`` when it names nothing."""
+    labels = classification_labels(instruction)
+    if labels:
+        schema = _object({"label": {"type": "string", "enum": labels}})
+        return TargetSchema(schema, derived=True)
+    names = field_names(instruction)
+    if not names:
+        if _SUMMARY.search(instruction):
+            return TargetSchema(_object({"summary": {"type": "string"}}), derived=True)
+        return TargetSchema({"type": "object"}, derived=True)
+    plain = _PLAIN_NUMBER.search(instruction) is not None
+    properties: dict[str, Any] = {}
+    for name in names:
+        numeric = plain and NUMERIC_FIELDS.search(name) is not None
+        properties[name] = {"type": ["number", "null"]} if numeric else {"type": ["string", "null"]}
+    item = _object(properties)
+    if _MANY.search(instruction):
+        return TargetSchema({"type": "array", "items": item}, derived=True)
+    return TargetSchema(item, derived=True)
+
+
+def plain_number_fields(schema: dict[str, Any], instruction: str) -> frozenset[str]:
+    """String fields of a given schema that hold amounts the instruction asks to write as digits."""
+    if _PLAIN_NUMBER.search(instruction) is None:
+        return frozenset()
+    item = schema.get("items", {}) if schema.get("type") == "array" else schema
+    return frozenset(
+        name
+        for name, sub in item.get("properties", {}).items()
+        if NUMERIC_FIELDS.search(name) and "string" in str(sub.get("type"))
+    )
+
+
+def field_names(instruction: str) -> list[str]:
+    """The fields an instruction names, in order, as JSON keys (snake_case; CJK kept as written)."""
+    for intro in _FIELDS_INTRO.finditer(instruction):
+        rest = instruction[intro.end() :]
+        rest = re.sub(r"[(（][^)）]*[)）]", "", rest)  # notes like "(currency symbols removed)"
+        stop = _END_OF_LIST.search(rest)
+        listed = rest[: stop.start()] if stop else rest
+        names = [_key(part) for part in _FIELD_SPLIT.split(listed)]
+        names = [n for n in dict.fromkeys(names) if n]
+        if len(names) >= 2 or (names and intro.group(0).strip().lower().startswith(("field", "key"))):
+            return names
+    return []
+
+
+def classification_labels(instruction: str) -> list[str]:
+    """The labels of a classification or moderation instruction ("classify … as one of: a, b, c")."""
+    if not _CLASSIFY.search(instruction):
+        return []
+    for found in _LABELS.finditer(instruction):
+        listed = re.sub(r"[(（][^)）]*[)）]", "", found.group(1) or found.group(2) or "")
+        listed = _LABELS_LEAD.sub("", listed)
+        labels = [_label(p) for p in _FIELD_SPLIT.split(listed)]
+        labels = [label for label in dict.fromkeys(labels) if label and not _ASKS_JSON.search(label)]
+        if 2 <= len(labels) <= 20 and all(len(label) <= 40 for label in labels):
+            return labels
+    return []
+
+
+def part_schema(target: TargetSchema) -> dict[str, Any]:
+    """What one part is extracted under: strings at the leaves (as written), every field nullable."""
+    return _loosen(target.schema)
+
+
+def _loosen(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema.get("type")
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    if "enum" in schema:
+        return {"type": ["string", "null"], "enum": [*schema["enum"], None]}
+    if "array" in kinds:
+        return {"type": "array", "items": _loosen(schema.get("items", {"type": "string"}))}
+    if "object" in kinds or "properties" in schema:
+        properties = schema.get("properties", {})
+        if not properties:
+            return {"type": "object"}
+        return {
+            "type": "object",
+            "properties": {name: _loosen(sub) for name, sub in properties.items()},
+            "required": list(properties),
+        }
+    return {"type": ["string", "null"]}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def _key(phrase: str) -> str:
+    phrase = _ARTICLES.sub("", phrase.strip(" \"'`“”‘’:：*-"))
+    phrase = re.sub(r"^(?:the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
+    if not phrase or len(phrase) > 40:
+        return ""
+    if _CJK.search(phrase):
+        return re.sub(r"\s+", "", phrase)
+    words = re.findall(r"[A-Za-z0-9]+", phrase)
+    return "_".join(w.lower() for w in words[:4])
+
+
+def _label(phrase: str) -> str:
+    return phrase.strip(" \"'`“”‘’:：*-").strip()

@@ -1,0 +1,73 @@
+"""Checking extracted JSON against a schema, and keeping what can be kept."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from longdoc.extraction.merge import Item
+from longdoc.inference.json_guard import schema_problem
+from longdoc.inference.schema_instance import minimal_instance
+
+
+def validation_problem(value: Any, schema: dict[str, Any]) -> str | None:
+    """None when ``value`` is valid against ``schema``; else why not."""
+    return schema_problem(json.dumps(value, ensure_ascii=False), schema)[1]
+
+
+def salvage_array(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
+    """The complete items of a JSON array cut short (``max_tokens``): ``[{…}, {…}, {…`` → ``[{…}, {…}]``."""
+    stripped = text.strip()
+    if not stripped.startswith("["):
+        return None, "not a JSON array"
+    depth, in_string, escaped, last_end = 0, False, False, -1
+    for i, c in enumerate(stripped):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 1:
+                last_end = i
+    if last_end < 0:
+        return [], None
+    return schema_problem(stripped[: last_end + 1] + "]", schema)
+
+
+def valid_items(items: Sequence[Item], array_schema: dict[str, Any]) -> tuple[list[Item], int]:
+    """The items valid against the array's item schema, and how many were not."""
+    item_schema = {**array_schema.get("items", {})}
+    if "$defs" in array_schema:
+        item_schema["$defs"] = array_schema["$defs"]
+    kept = [item for item in items if validation_problem(item.value, item_schema) is None]
+    return kept, len(items) - len(kept)
+
+
+def complete_object(value: Any, schema: dict[str, Any]) -> tuple[Any, list[str]]:
+    """``value`` with every required field present: a field no part gave gets null where the
+    schema allows it, else the smallest valid value. Returns the names so filled."""
+    if not isinstance(value, dict):
+        return value, []
+    properties = schema.get("properties", {})
+    filled: list[str] = []
+    completed = dict(value)
+    for name in schema.get("required", []):
+        sub = properties.get(name, {})
+        current = completed.get(name)
+        if current is not None and validation_problem(current, sub) is None:
+            continue
+        filled.append(name)
+        completed[name] = None if validation_problem(None, sub) is None else minimal_instance(sub, schema)
+    for name in list(completed):
+        if name in properties and validation_problem(completed[name], properties[name]) is not None:
+            completed[name] = None if validation_problem(None, properties[name]) is None else completed[name]
+    return completed, filled

@@ -1,0 +1,55 @@
+from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
+
+ITEM = {"type": "object", "properties": {"model": {}, "name": {}, "price": {}}}
+
+
+def test_keys_are_inferred_or_given() -> None:
+    assert dedupe_keys(ITEM) == ["model"]
+    assert dedupe_keys({"properties": {"name": {}, "price": {}}}) == ["name"]
+    assert dedupe_keys({"properties": {"a": {}, "b": {}}}) == ["a", "b"]
+    assert dedupe_keys(ITEM, ["name"]) == ["name"]
+
+
+def test_repeats_across_parts_merge_in_document_order() -> None:
+    items = [
+        Item({"model": "X-100", "name": "Alpha", "price": None}, 1, [{"field": "model", "match": "exact"}]),
+        Item({"model": "Y200", "name": "Beta", "price": 5}, 2),
+        Item(
+            {"model": "x100", "name": "Alpha phone", "price": 8999}, 3, [{"field": "price", "match": "exact"}]
+        ),
+        Item({"model": "Z 300", "name": "Gamma", "price": 7}, 3),
+    ]
+    merged = merge_items(items, ["model"])
+    assert [i.value["model"] for i in merged] == ["X-100", "Y200", "Z 300"]
+    assert merged[0].value == {"model": "X-100", "name": "Alpha", "price": 8999}  # the gap filled
+    assert {s["field"] for s in merged[0].sources} == {"model", "price"}
+
+
+def test_items_without_keys_compare_whole() -> None:
+    items = [
+        Item({"model": None, "name": "A"}, 1),
+        Item({"model": None, "name": "B"}, 1),
+        Item({"model": "", "name": "a"}, 2),
+    ]
+    assert [i.value["name"] for i in merge_items(items, ["model"])] == ["A", "B"]
+
+
+def test_single_objects_vote_and_prefer_verbatim() -> None:
+    schema = {"type": "object", "properties": {"party": {"type": "array"}, "term": {}, "jurisdiction": {}}}
+    items = [
+        Item({"party": ["Acme Inc."], "term": "2 years", "jurisdiction": None}, 1),
+        Item(
+            {"party": ["ACME INC", "Beta LLC"], "term": "5 years", "jurisdiction": "Delaware"},
+            2,
+            [{"field": "term", "match": "exact"}],
+        ),
+        Item(
+            {"party": [], "term": "2 years", "jurisdiction": "New York"},
+            3,
+            [{"field": "jurisdiction", "match": "exact"}],
+        ),
+    ]
+    merged = merge_objects(items, schema)
+    assert merged.value["party"] == ["Acme Inc.", "Beta LLC"]
+    assert merged.value["term"] == "2 years"  # two parts say so
+    assert merged.value["jurisdiction"] == "New York"  # a tie: the one found verbatim

@@ -1,0 +1,38 @@
+import pytest
+
+from longdoc.extraction.normalise import conform, parse_number, plain_digits
+
+
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [
+        ("¥8,999", 8999),
+        ("12,999元", 12999),
+        ("￥１２，９９９", 12999),
+        ("$1,299.50", 1299.5),
+        ("RMB 3,000", 3000),
+        ("1.5万", 15000),
+        ("US$ 49", 49),
+        ("free", None),
+    ],
+)
+def test_prices(written: str, number: float | None) -> None:
+    assert parse_number(written) == number
+
+
+def test_plain_digits_and_conform() -> None:
+    assert plain_digits("¥8,999") == "8999"
+    schema = {
+        "type": "object",
+        "properties": {
+            "price": {"type": ["number", "null"]},
+            "count": {"type": "integer"},
+            "model": {"type": "string"},
+            "label": {"enum": ["Positive", "Negative"]},
+        },
+    }
+    value = {"price": "12,999元", "count": "3 pcs", "model": " X1 ", "label": "positive"}
+    assert conform(value, schema) == {"price": 12999, "count": 3, "model": "X1", "label": "Positive"}
+    assert conform(
+        {"price": "¥8,999"}, {"properties": {"price": {"type": "string"}}}, frozenset({"price"})
+    ) == {"price": "8999"}

@@ -1,0 +1,54 @@
+from longdoc.extraction.schema import asks_for_json, derive_schema, part_schema
+
+SEED = (
+    "From these two product manuals, extract all product information as a JSON array; each object "
+    "has model, name and price (currency symbols and commas removed)"
+)
+
+
+def test_seed_prompt_gives_an_array_of_products_with_numeric_price() -> None:
+    target = derive_schema(SEED)
+    assert asks_for_json(SEED)
+    assert target.is_array and target.fields == ["model", "name", "price"]
+    assert target.item_schema["properties"]["price"]["type"] == ["number", "null"]
+    assert target.item_schema["properties"]["name"]["type"] == ["string", "null"]
+
+
+def test_chinese_fields() -> None:
+    target = derive_schema(
+        "从产品手册中提取所有产品，输出JSON数组，每个对象包含型号、名称和价格（去掉货币符号）"
+    )
+    assert asks_for_json("输出JSON数组")
+    assert target.is_array and target.fields == ["型号", "名称", "价格"]
+    assert target.item_schema["properties"]["价格"]["type"] == ["number", "null"]
+
+
+def test_fields_list_gives_one_object() -> None:
+    target = derive_schema("Return JSON with fields: party, jurisdiction, effective date, term")
+    assert not target.is_array
+    assert target.fields == ["party", "jurisdiction", "effective_date", "term"]
+
+
+def test_classification_labels_become_an_enum() -> None:
+    target = derive_schema(
+        "Classify the sentiment of this review as one of: positive, negative, neutral. JSON"
+    )
+    assert target.schema["properties"]["label"]["enum"] == ["positive", "negative", "neutral"]
+    chinese = derive_schema("请将这篇文档分类为：财经、体育、科技。输出JSON")
+    assert chinese.schema["properties"]["label"]["enum"] == ["财经", "体育", "科技"]
+    moderation = derive_schema("Moderate this comment: label it safe or unsafe, in JSON")
+    assert moderation.schema["properties"]["label"]["enum"] == ["safe", "unsafe"]
+
+
+def test_summary_and_unnamed() -> None:
+    assert derive_schema("Summarize the report as JSON").fields == ["summary"]
+    assert derive_schema("answer in json").schema == {"type": "object"}
+
+
+def test_part_schema_reads_strings_and_allows_null() -> None:
+    part = part_schema(derive_schema(SEED))
+    item = part["items"]
+    assert item["required"] == ["model", "name", "price"]
+    assert item["properties"]["price"] == {"type": ["string", "null"]}
+    enum = part_schema(derive_schema("Classify as one of: a1, b2 (JSON)"))
+    assert enum["properties"]["label"]["enum"] == ["a1", "b2", None]

@@ -1,4 +1,4 @@
-"""``longdoc serve | worker | keys | parse | ask | usage`` — the command line."""
+"""``longdoc serve | worker | keys | parse | ask | extract | usage`` — the command line."""
 
 from __future__ import annotations
 
@@ -173,6 +173,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    from longdoc.extraction.command import run_extract
+
+    return run_extract(
+        _settings(args),
+        args.files,
+        schema_file=args.schema,
+        prompt=args.prompt,
+        model=args.model,
+        output=args.format,
+        grounding=args.grounding,
+        dedupe_keys=args.dedupe_keys.split(",") if args.dedupe_keys else (),
+    )
+
+
 def _since(value: str) -> float:
     from datetime import UTC, datetime
 
@@ -320,6 +335,20 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-q", "--question", required=True)
     ask.add_argument("--model", default="qwen-long")
     ask.set_defaults(func=cmd_ask)
+
+    extract = commands.add_parser(
+        "extract", help="extract structured data (JSON) from files, without a server"
+    )
+    common(extract)
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    wanted = extract.add_mutually_exclusive_group(required=True)
+    wanted.add_argument("--schema", type=Path, help="a JSON schema file the answer follows")
+    wanted.add_argument("--prompt", help="an instruction naming the fields (a schema is derived from it)")
+    extract.add_argument("--format", default="json", choices=["json", "jsonl", "csv"])
+    extract.add_argument("--grounding", action="store_true", help="each item carries _source spans")
+    extract.add_argument("--dedupe-keys", help="comma-separated fields identifying an item")
+    extract.add_argument("--model", default="qwen-doc-turbo")
+    extract.set_defaults(func=cmd_extract)
 
     usage = commands.add_parser("usage", help="print token usage and cost from the usage ledger")
     common(usage)

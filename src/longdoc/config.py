@@ -392,6 +392,12 @@ class ExtractionSettings(BaseModel):
         description="Documents longer than this are read only where chunks match the instruction's terms "
         "(and their neighbours); shorter ones are read whole, since completeness beats speed.",
     )
+    passes_per_part: int = Field(
+        default=3,
+        ge=1,
+        description="Most times a part is asked for its list: again, naming what was found, while the last "
+        "pass found new items (a small model stops listing after a few).",
+    )
     drop_ungrounded: bool = Field(
         default=True,
         description="Drop an extracted item none of whose values can be found in the part it came from "

@@ -40,16 +40,14 @@ SYSTEM = (
     "You extract structured data from documents. You copy values exactly as they are written in "
     "the text, never invent them, and answer with JSON only."
 )
-PROMPT = (
-    "{label}\n<<<\n{text}\n>>>\n\nTask: {instruction}\n\n"
-    "Answer from this part of the document only. {shape} Copy each value as it is written in the "
-    "text; use null for a field this part does not give."
-)
+# The task first and the ask last, right before the answer: small models follow what they read last.
+PROMPT = "Task: {instruction}\n\n{label}\n<<<\n{text}\n>>>\n\n{shape}"
 ARRAY_SHAPE = (
-    "Write a JSON array with one object for every matching item in this part, in the order they "
-    "appear, each with the keys {keys}; write [] if the part holds none."
+    "JSON array of every item of this part the task asks for, in the order they appear "
+    "(keys {keys}; values copied as written, null where the part gives none):"
 )
-OBJECT_SHAPE = "Write one JSON object with the keys {keys}."
+MORE = "Already listed from this part: {listed}.\n"
+OBJECT_SHAPE = "JSON object for the task from this part (keys {keys}; values copied as written, null where the part gives none):"
 
 
 @dataclass
@@ -147,29 +145,44 @@ class DocumentExtraction:
         )
         keys = ", ".join(job.target.fields) or "the task asks for"
         shape = (ARRAY_SHAPE if job.target.is_array else OBJECT_SHAPE).format(keys=keys)
-        prompt = PROMPT.format(
-            label=label, text=part.text(document, index), instruction=job.instruction, shape=shape
-        )
-        messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
+        text = part.text(document, index)
         params = GenerationParams(
             json_schema=self._schema, temperature=0.0, max_tokens=self._settings.part_output_tokens
         )
         result = PartResult(part)
-        try:
-            answer = self._backend.complete(messages, params, cancel)
-        except LongdocError as exc:  # the guard gave up on this part: the others still count
-            log.warning("extraction part %d: %s", part.number, exc.message)
-            result.failed = exc.message
-            return result
-        result.completion_tokens = answer.usage.completion_tokens
-        value, problem = schema_problem(answer.text, self._schema)
-        if problem is not None and job.target.is_array:
-            value, problem = salvage_array(answer.text, self._schema)
-        if problem is not None:
-            result.failed = problem
-            return result
-        result.items = self._items(part, value)
+        seen: set[str] = set()
+        # A small model stops after a few items: ask again for the rest until a pass adds nothing.
+        for _pass in range(self._settings.passes_per_part if job.target.is_array else 1):
+            listed = ", ".join(sorted(seen))
+            more = MORE.format(listed=listed) if listed else ""
+            prompt = PROMPT.format(instruction=job.instruction, label=label, text=text, shape=more + shape)
+            messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
+            try:
+                answer = self._backend.complete(messages, params, cancel)
+            except LongdocError as exc:  # the guard gave up on this part: the others still count
+                log.warning("extraction part %d: %s", part.number, exc.message)
+                result.failed = result.failed if result.items else exc.message
+                return result
+            result.completion_tokens += answer.usage.completion_tokens
+            value, problem = schema_problem(answer.text, self._schema)
+            if problem is not None and job.target.is_array:
+                value, problem = salvage_array(answer.text, self._schema)
+            if problem is not None:
+                result.failed = result.failed if result.items else problem
+                return result
+            fresh = [item for item in self._items(part, value) if self._identity(item) not in seen]
+            if not fresh:
+                break
+            result.items.extend(fresh)
+            seen.update(self._identity(item) for item in fresh)
         return result
+
+    def _identity(self, item: Item) -> str:
+        keys = dedupe_keys(self._job.target.item_schema, self._job.keys)
+        if isinstance(item.value, dict):
+            named = [str(item.value.get(k)) for k in keys if item.value.get(k) not in (None, "")]
+            return " / ".join(named) or json.dumps(item.value, ensure_ascii=False)
+        return str(item.value)
 
     def _items(self, part: ExtractionPart, value: Any) -> list[Item]:
         job = self._job

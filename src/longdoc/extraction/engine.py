@@ -62,8 +62,10 @@ class ExtractionEngine:
                 "shorten them.",
                 param="messages",
             )
-        part_tokens = min(self._settings.part_tokens, room)
-        indexes = [document_index(d, self._tokens, self._context) for d in documents]
+        wanted = self._settings.part_tokens if target.is_array else self._settings.object_part_tokens
+        part_tokens = min(wanted, room)
+        chunk_tokens = min(self._settings.chunk_tokens if target.is_array else part_tokens, part_tokens)
+        indexes = [document_index(d, self._tokens, self._context, chunk_tokens) for d in documents]
         query = " ".join([*target.fields, instruction])
         chosen = [
             chosen_chunks(ix, d.tokens, query, self._settings.prefilter_min_tokens)

@@ -29,6 +29,7 @@ from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.grounding import NormalisedText, align
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
+from longdoc.extraction.repair import mend_codes
 from longdoc.extraction.schema import TargetSchema, part_schema
 from longdoc.extraction.validation import complete_object, salvage_array, valid_items, validation_problem
 from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend
@@ -198,6 +199,12 @@ class DocumentExtraction:
             ):
                 continue
             sources = list(self._ground(surface, window, part, document))
+            if isinstance(surface, dict) and sources:
+                for name, code, start, end in mend_codes(
+                    surface, sources, text[part.start : part.end], part.start
+                ):
+                    surface = {**surface, name: code}
+                    sources.append(self._source(name, start, end, "fuzzy", document))
             if (
                 job.target.is_array
                 and self._settings.drop_ungrounded
@@ -218,16 +225,20 @@ class DocumentExtraction:
                 if span is None:
                     continue
                 start, end = part.start + span.start, part.start + span.end
-                yield {
-                    "field": name,
-                    "file_id": document.file_id or document.key,
-                    "page": document.document.page_at(start),
-                    "start": start,
-                    "end": end,
-                    "text": document.document.text[start:end],
-                    "match": span.match,
-                    "value": leaf if isinstance(value, list) else None,
-                }
+                source = self._source(name, start, end, span.match, document)
+                yield {**source, "value": leaf if isinstance(value, list) else None}
+
+    @staticmethod
+    def _source(name: str, start: int, end: int, match: str, document: ReadyDocument) -> dict[str, Any]:
+        return {
+            "field": name,
+            "file_id": document.file_id or document.key,
+            "page": document.document.page_at(start),
+            "start": start,
+            "end": end,
+            "text": document.document.text[start:end],
+            "match": match,
+        }
 
     def _assemble(self, results: Sequence[PartResult]) -> Any:
         job = self._job

@@ -50,6 +50,12 @@ def processed(caller: Caller, services: Services, name: str, text: str) -> str:
     return str(file_id)
 
 
+def post_chat(caller: Caller, messages: list[dict[str, str]], model: str = "qwen-long", **extra: object):  # type: ignore[no-untyped-def]
+    return caller.client.post(
+        "/v1/chat/completions", headers=caller.headers, json={"model": model, "messages": messages, **extra}
+    )
+
+
 def ask(caller: Caller, messages: list[dict[str, str]], **extra: object) -> dict:  # type: ignore[type-arg]
     response = caller.client.post(
         "/compatible-mode/v1/chat/completions",
@@ -124,45 +130,21 @@ def test_plain_text_documents(caller: Caller, chat_services: Services) -> None:
 
 def test_a_file_still_parsing_gets_the_services_message(caller: Caller) -> None:
     file_id = caller.upload("slow.txt", b"not parsed yet")["id"]  # no worker has run
-    response = caller.client.post(
-        "/v1/chat/completions",
-        headers=caller.headers,
-        json={
-            "model": "qwen-long",
-            "messages": [
-                {"role": "system", "content": f"fileid://{file_id}"},
-                {"role": "user", "content": "hi"},
-            ],
-        },
+    response = post_chat(
+        caller, [{"role": "system", "content": f"fileid://{file_id}"}, {"role": "user", "content": "hi"}]
     )
     assert_openai_error(response, 400, message="File parsing in progress, please try again later.")
 
 
 def test_file_errors_name_the_file(caller: Caller, chat_services: Services) -> None:
     unknown = "file-fe-" + "1" * 24
-    response = caller.client.post(
-        "/v1/chat/completions",
-        headers=caller.headers,
-        json={
-            "model": "qwen-long",
-            "messages": [
-                {"role": "system", "content": f"fileid://{unknown}"},
-                {"role": "user", "content": "hi"},
-            ],
-        },
+    response = post_chat(
+        caller, [{"role": "system", "content": f"fileid://{unknown}"}, {"role": "user", "content": "hi"}]
     )
     assert unknown in assert_openai_error(response, 404)["message"]
     broken = processed(caller, chat_services, "broken.pdf", "%PDF-1.7 truncated")
-    response = caller.client.post(
-        "/v1/chat/completions",
-        headers=caller.headers,
-        json={
-            "model": "qwen-long",
-            "messages": [
-                {"role": "system", "content": f"fileid://{broken}"},
-                {"role": "user", "content": "hi"},
-            ],
-        },
+    response = post_chat(
+        caller, [{"role": "system", "content": f"fileid://{broken}"}, {"role": "user", "content": "hi"}]
     )
     assert broken in assert_openai_error(response, 400)["message"]
 
@@ -170,16 +152,8 @@ def test_file_errors_name_the_file(caller: Caller, chat_services: Services) -> N
 def test_another_account_s_file_is_unknown(caller: Caller, chat_services: Services) -> None:
     file_id = processed(caller, chat_services, "mine.txt", MANUAL)
     other = Caller(caller.client, chat_services.keys.create_key("mallory"))
-    response = other.client.post(
-        "/v1/chat/completions",
-        headers=other.headers,
-        json={
-            "model": "qwen-long",
-            "messages": [
-                {"role": "system", "content": f"fileid://{file_id}"},
-                {"role": "user", "content": "hi"},
-            ],
-        },
+    response = post_chat(
+        other, [{"role": "system", "content": f"fileid://{file_id}"}, {"role": "user", "content": "hi"}]
     )
     assert_openai_error(response, 404)
 
@@ -187,30 +161,21 @@ def test_another_account_s_file_is_unknown(caller: Caller, chat_services: Servic
 def test_model_limits(caller: Caller, chat_services: Services) -> None:
     a = processed(caller, chat_services, "a.txt", "first")
     b = processed(caller, chat_services, "b.txt", "second")
-    two_files = caller.client.post(
-        "/v1/chat/completions",
-        headers=caller.headers,
-        json={
-            "model": "qwen-doc-turbo",
-            "messages": [
-                {"role": "system", "content": f"fileid://{a},fileid://{b}"},
-                {"role": "user", "content": "hi"},
-            ],
-        },
+    two_files = post_chat(
+        caller,
+        [{"role": "system", "content": f"fileid://{a},fileid://{b}"}, {"role": "user", "content": "hi"}],
+        model="qwen-doc-turbo",
     )
     assert "at most 1" in assert_openai_error(two_files, 400)["message"]
     long_text = "word " * 9_500
-    too_long = caller.client.post(
-        "/v1/chat/completions",
-        headers=caller.headers,
-        json={
-            "model": "qwen-doc-turbo",
-            "messages": [
-                {"role": "system", "content": "You are a helpful assistant."},
-                {"role": "system", "content": long_text},
-                {"role": "user", "content": "hi"},
-            ],
-        },
+    too_long = post_chat(
+        caller,
+        [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "system", "content": long_text},
+            {"role": "user", "content": "hi"},
+        ],
+        model="qwen-doc-turbo",
     )
     assert "9,000" in assert_openai_error(too_long, 400)["message"]
     unknown_model = caller.client.post(

@@ -67,6 +67,11 @@ def docs() -> Iterator[DocServer]:
         yield server
 
 
+# qwen-doc-turbo turns this request into an extraction (checked with the embedded model below);
+# the framing tests send it to qwen-long, which answers as chat, so the fake's echo is known text.
+FRAMING_MODEL = "qwen-long"
+
+
 def seed_messages(docs: DocServer) -> list[dict[str, Any]]:
     """The seed's example, unchanged but for where the manuals are served from."""
     return [
@@ -114,7 +119,7 @@ def fake_sdk(fake_server: LongdocServer, monkeypatch: pytest.MonkeyPatch) -> Lon
 def test_seed_example_non_streaming(fake_sdk: LongdocServer, docs: DocServer) -> None:
     response = dashscope.Generation.call(
         api_key=fake_sdk.api_key,
-        model="qwen-doc-turbo",
+        model=FRAMING_MODEL,
         messages=seed_messages(docs),
         result_format="message",
     )
@@ -131,7 +136,7 @@ def test_seed_example_streaming_incremental(fake_sdk: LongdocServer, docs: DocSe
     responses = list(
         dashscope.Generation.call(
             api_key=fake_sdk.api_key,
-            model="qwen-doc-turbo",
+            model=FRAMING_MODEL,
             messages=seed_messages(docs),
             result_format="message",
             stream=True,
@@ -154,7 +159,7 @@ def test_streaming_with_incremental_output_false(fake_sdk: LongdocServer, docs: 
         r.output.choices[0].message.content
         for r in dashscope.Generation.call(
             api_key=fake_sdk.api_key,
-            model="qwen-doc-turbo",
+            model=FRAMING_MODEL,
             messages=seed_messages(docs),
             result_format="message",
             stream=True,
@@ -277,7 +282,7 @@ def raw_post(
 
 def test_raw_seed_example_streaming_framing(fake_server: LongdocServer, docs: DocServer) -> None:
     payload = {
-        "model": "qwen-doc-turbo",
+        "model": FRAMING_MODEL,
         "input": {"messages": seed_messages(docs)},
         "parameters": {"result_format": "message", "incremental_output": True},
     }
@@ -299,7 +304,7 @@ def test_raw_seed_example_streaming_framing(fake_server: LongdocServer, docs: Do
 
 
 def test_raw_non_streaming_message(fake_server: LongdocServer, docs: DocServer) -> None:
-    payload = {"model": "qwen-doc-turbo", "input": {"messages": seed_messages(docs)},
+    payload = {"model": FRAMING_MODEL, "input": {"messages": seed_messages(docs)},
                "parameters": {"result_format": "message"}}  # fmt: skip
     response = raw_post(fake_server, payload)
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"

@@ -78,9 +78,10 @@ def echo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LongdocSer
 
 @pytest.fixture(scope="module")
 def scripted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LongdocServer]:
-    """The fake answers every request with the same extraction."""
+    """The fake answers every part with the same list (the extraction engine reads the page's
+    ``{"items": [...]}`` schema as that list, part by part, and merges duplicates)."""
     data = tmp_path_factory.mktemp("scripted") / "data"
-    running = LongdocServer(data, env=fake_backend(replies=[json.dumps(EXTRACTION)])).start()
+    running = LongdocServer(data, env=fake_backend(replies=[json.dumps(EXTRACTION["items"])])).start()
     yield running
     running.stop()
 
@@ -231,11 +232,16 @@ def test_upload_a_pdf_ask_and_jump_to_the_passage(tab: Any, echo_server: Longdoc
     assert session.errors == [] and session.dialogs == []
 
 
-def test_extraction_table_sources_and_csv_download(tab: Any, scripted_server: LongdocServer) -> None:
+def test_extraction_table_sources_and_csv_download(
+    tab: Any, scripted_server: LongdocServer, tmp_path: Path
+) -> None:
     session = Session(tab, scripted_server)
     session.sign_in()
-    tab.set_input_files("#file-input", str(PDF))
-    session.wait_processed(PDF.name)
+    # the extraction engine keeps only items it finds in the text, so the document holds all three
+    notes = tmp_path / "commands.txt"
+    notes.write_text("".join(f"{item['command']} - {item['purpose']}\n" for item in EXTRACTION["items"]))
+    tab.set_input_files("#file-input", str(notes))
+    session.wait_processed(notes.name)
     tab.check("#mode-extract")
     tab.fill("#fields", "command, purpose")
     tab.click("#extract-button")
@@ -247,7 +253,7 @@ def test_extraction_table_sources_and_csv_download(tab: Any, scripted_server: Lo
     assert cell.inner_text() == "rm(x, y, z)"
     cell.hover()
     # no grounding from this model: the cell's source is what the answer read
-    assert cell.get_attribute("title").startswith(f"read from {PDF.name} (page ")
+    assert cell.get_attribute("title") == f"{notes.name} · page 1 · “rm(x, y, z)”"  # grounded to its source
     assert tab.locator("#cell-source").inner_text() == f"command: {cell.get_attribute('title')}"
     assert "cost" in tab.locator("#extract-usage").inner_text()
     session.shot("06-extraction-table")
@@ -267,7 +273,11 @@ def test_extraction_table_sources_and_csv_download(tab: Any, scripted_server: Lo
     ]
     with tab.expect_download() as json_download:
         tab.click("#download-json")
-    assert json.loads(Path(json_download.value.path()).read_text(encoding="utf-8")) == EXTRACTION
+    downloaded = json.loads(Path(json_download.value.path()).read_text(encoding="utf-8"))
+    assert all("_source" in item for item in downloaded["items"])  # grounding was asked for
+    assert {
+        "items": [{k: v for k, v in item.items() if k != "_source"} for item in downloaded["items"]]
+    } == EXTRACTION
     session.shot("07-extraction-downloaded")
     assert session.errors == [] and session.dialogs == []
 

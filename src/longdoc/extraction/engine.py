@@ -94,4 +94,4 @@ class ExtractionEngine:
             raise InvalidRequest(
                 f"the JSON schema is not valid: {exc.message}", param="response_format"
             ) from None
-        return TargetSchema(schema, derived=False, plain_numbers=plain_number_fields(schema, instruction))
+        return TargetSchema.given(schema, plain_number_fields(schema, instruction))

@@ -115,7 +115,7 @@ class DocumentExtraction:
         failed = [r for r in ordered if r.failed]
         if failed:
             self._notes.append(f"{len(failed)} of {len(parts)} parts gave no valid JSON")
-        value = self._assemble(ordered)
+        value = self._job.target.wrap(self._assemble(ordered))
         yield Extracted(json.dumps(value, ensure_ascii=False), spent)
 
     def _parallel(

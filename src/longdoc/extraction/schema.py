@@ -60,6 +60,25 @@ class TargetSchema:
     schema: dict[str, Any]
     derived: bool  # True: read from the instruction, not given by the caller
     plain_numbers: frozenset[str] = field(default_factory=frozenset)  # string fields to write as digits
+    wrapper: str | None = None  # the answer is {wrapper: [...]}: an array the caller wrapped in an object
+
+    @classmethod
+    def given(cls, schema: dict[str, Any], plain_numbers: frozenset[str]) -> TargetSchema:
+        """A caller's schema. ``{"type": "object", "properties": {"items": {"type": "array", …}}}``
+        (how callers wrap a list where a top-level object is required) is read as that list."""
+        properties = schema.get("properties") or {}
+        if schema.get("type") == "object" and len(properties) == 1:
+            ((name, inner),) = properties.items()
+            if (
+                isinstance(inner, dict)
+                and inner.get("type") == "array"
+                and isinstance(inner.get("items"), dict)
+            ):
+                return cls(inner, derived=False, plain_numbers=plain_numbers, wrapper=name)
+        return cls(schema, derived=False, plain_numbers=plain_numbers)
+
+    def wrap(self, value: Any) -> Any:
+        return {self.wrapper: value} if self.wrapper is not None else value
 
     @property
     def is_array(self) -> bool:

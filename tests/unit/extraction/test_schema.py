@@ -1,4 +1,4 @@
-from longdoc.extraction.schema import asks_for_json, derive_schema, part_schema
+from longdoc.extraction.schema import TargetSchema, asks_for_json, derive_schema, part_schema
 
 SEED = (
     "From these two product manuals, extract all product information as a JSON array; each object "
@@ -52,3 +52,14 @@ def test_part_schema_reads_strings_and_allows_null() -> None:
     assert item["properties"]["price"] == {"type": ["string", "null"]}
     enum = part_schema(derive_schema("Classify as one of: a1, b2 (JSON)"))
     assert enum["properties"]["label"]["enum"] == ["a1", "b2", None]
+
+
+def test_a_list_wrapped_in_an_object_is_read_as_the_list() -> None:
+    item = {"type": "object", "properties": {"command": {"type": "string"}}}
+    target = TargetSchema.given(
+        {"type": "object", "properties": {"items": {"type": "array", "items": item}}}, frozenset()
+    )
+    assert target.is_array and target.item_schema == item
+    assert target.wrap([{"command": "ls"}]) == {"items": [{"command": "ls"}]}
+    plain = TargetSchema.given({"type": "object", "properties": {"a": {"type": "string"}}}, frozenset())
+    assert not plain.is_array and plain.wrap({"a": "x"}) == {"a": "x"}

@@ -6,6 +6,7 @@ constructs stores or picks implementations.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from longdoc.storage.database import Database
 from longdoc.storage.ratelimits import RedisCounters, SqlCounters
 
 BLOB_STORES = {"filesystem"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -84,6 +87,23 @@ class Services:
         )
         pool.start()
         self._pools.append(pool)
+
+    def warm_up(self) -> None:
+        """Load the models in the background, so the first request does not wait (see /readyz)."""
+
+        def load_all() -> None:
+            for name, backend in self.backends.items():
+                load = getattr(backend, "load", None)
+                if load is not None:
+                    try:
+                        load()
+                    except Exception:
+                        log.exception("backend %s failed to load; requests will report it", name)
+
+        threading.Thread(target=load_all, name="longdoc-warm-up", daemon=True).start()
+
+    def models_ready(self) -> bool:
+        return all(getattr(backend, "loaded", True) for backend in self.backends.values())
 
     def close(self) -> None:
         self.stopping.set()

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
+
+from longdoc.chat.engine import AnswerEnd
+from longdoc.inference.base import TokenDelta
 
 T = TypeVar("T")
 _DONE = object()
@@ -59,3 +62,18 @@ async def cancel_on_disconnect(request: Request, cancel: threading.Event) -> Non
         if message["type"] == "http.disconnect":
             cancel.set()
             return
+
+
+async def read_answer(request: Request, stream: ThreadedStream[Any], first: object) -> tuple[str, AnswerEnd]:
+    """A whole (not streamed) answer: its text and its end; a disconnect cancels generation."""
+    watcher = asyncio.create_task(cancel_on_disconnect(request, stream.cancel))
+    try:
+        pieces: list[str] = []
+        event = first
+        while not isinstance(event, AnswerEnd):
+            assert isinstance(event, TokenDelta)
+            pieces.append(event.text)
+            event = await stream.__anext__()
+    finally:
+        watcher.cancel()
+    return "".join(pieces), event

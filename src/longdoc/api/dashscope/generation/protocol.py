@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from longdoc.chat.openai_wire import ContextOut
 from longdoc.core.documents import ParsingStrategy
 
 log = logging.getLogger(__name__)
@@ -138,23 +139,6 @@ class MessageOutput(BaseModel):
 class TextOutput(BaseModel):
     text: str
     finish_reason: str
-
-
-class PassageOut(BaseModel):
-    file_id: str | None
-    document: str
-    page: int | None
-    start: int
-    end: int
-    score: float | None = None
-
-
-class ContextOut(BaseModel):
-    """Extension: how the documents were fitted to the model, and what it read."""
-
-    plan: str
-    passages: list[PassageOut]
-    fallback: str | None = None  # why the plan is not the one chosen or asked for
 
 
 class GenerationResponse(BaseModel):

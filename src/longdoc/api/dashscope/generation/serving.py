@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
@@ -14,18 +13,16 @@ from starlette.requests import Request
 from longdoc.accounts.ledger import Billing
 from longdoc.api.dashscope.generation.protocol import (
     ChoiceOut,
-    ContextOut,
     GenerationRequest,
     GenerationResponse,
     MessageOut,
     MessageOutput,
-    PassageOut,
     PromptTokensDetails,
     TextOutput,
     UsageOut,
 )
 from longdoc.api.errors import dashscope_body
-from longdoc.api.streaming import ThreadedStream, cancel_on_disconnect
+from longdoc.api.streaming import ThreadedStream, read_answer
 from longdoc.chat.conversation import Message
 from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import (
@@ -33,15 +30,15 @@ from longdoc.chat.engine import (
     AnswerEvent,
     ChatEngine,
     ChatRequest,
-    ContextReport,
     PreparedChat,
     Progress,
 )
+from longdoc.chat.openai_wire import ContextOut, context_of
 from longdoc.core.accounts import Principal
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import InvalidRequest, LongdocError
 from longdoc.documents.remote import RemoteDocuments, check_count
-from longdoc.inference.base import GenerationParams, TokenDelta
+from longdoc.inference.base import GenerationParams
 from longdoc.inference.catalog import Catalog
 
 log = logging.getLogger(__name__)
@@ -140,19 +137,6 @@ def usage_of(input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> U
     )
 
 
-def context_of(report: ContextReport) -> ContextOut:
-    return ContextOut(
-        plan=report.plan,
-        fallback=report.fallback,
-        passages=[
-            PassageOut(
-                file_id=p.file_id, document=p.document, page=p.page, start=p.start, end=p.end, score=p.score
-            )
-            for p in report.passages
-        ],
-    )
-
-
 def request_id_of(request: Request) -> str:
     return str(getattr(request.state, "request_id", ""))
 
@@ -199,18 +183,9 @@ class GenerationServing:
         self, request: Request, principal: Principal, body: GenerationRequest
     ) -> GenerationResponse:
         _, stream, first = await self.start(principal, body)
-        watcher = asyncio.create_task(cancel_on_disconnect(request, stream.cancel))
-        try:
-            pieces: list[str] = []
-            event = first
-            while not isinstance(event, AnswerEnd):
-                assert isinstance(event, TokenDelta)
-                pieces.append(event.text)
-                event = await stream.__anext__()
-        finally:
-            watcher.cancel()
+        text, event = await read_answer(request, stream, first)
         return GenerationResponse(
-            output=output_of(body, "".join(pieces), event.finish_reason),
+            output=output_of(body, text, event.finish_reason),
             usage=usage_of(event.prompt_tokens, event.completion_tokens, event.cached_tokens),
             request_id=request_id_of(request),
             x_context=context_of(event.context),

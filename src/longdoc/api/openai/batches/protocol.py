@@ -79,7 +79,9 @@ class BatchObject(BaseModel):
 
     @classmethod
     def of(cls, batch: Batch) -> BatchObject:
-        fields = batch.model_dump(exclude={"account_id", "key_id", "window_seconds", "errors", "request_counts"})
+        fields = batch.model_dump(
+            exclude={"account_id", "key_id", "window_seconds", "errors", "request_counts"}
+        )
         errors = (
             BatchErrors(data=[BatchErrorOut(**e.model_dump()) for e in batch.errors])
             if batch.errors is not None

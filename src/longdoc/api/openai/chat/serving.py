@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -21,7 +20,7 @@ from longdoc.api.openai.chat.protocol import (
     ContextOut,
     Delta,
 )
-from longdoc.api.streaming import ThreadedStream, cancel_on_disconnect
+from longdoc.api.streaming import ThreadedStream, read_answer
 from longdoc.chat.engine import AnswerEnd, AnswerEvent, ChatEngine, PreparedChat, Progress
 from longdoc.chat.openai_wire import completion, completion_id, context_of, to_domain, usage_of
 from longdoc.core.accounts import Principal
@@ -55,17 +54,8 @@ class ChatServing:
         self, request: Request, principal: Principal, body: ChatCompletionRequest
     ) -> ChatCompletion:
         _, stream, first = await self.start(principal, body)
-        watcher = asyncio.create_task(cancel_on_disconnect(request, stream.cancel))
-        try:
-            pieces: list[str] = []
-            event = first
-            while not isinstance(event, AnswerEnd):
-                assert isinstance(event, TokenDelta)
-                pieces.append(event.text)
-                event = await stream.__anext__()
-        finally:
-            watcher.cancel()
-        return completion(body.model, "".join(pieces), event)
+        text, end = await read_answer(request, stream, first)
+        return completion(body.model, text, end)
 
     async def stream(self, principal: Principal, body: ChatCompletionRequest) -> AsyncIterator[str]:
         _, stream, first = await self.start(principal, body, progress=True)

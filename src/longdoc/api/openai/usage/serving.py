@@ -34,9 +34,13 @@ class UsageServing:
     def __init__(self, ledger: UsageLedger) -> None:
         self._ledger = ledger
 
-    def report(self, principal: Principal, *, start: str | None, end: str | None, group_by: str) -> UsageReport:
+    def report(
+        self, principal: Principal, *, start: str | None, end: str | None, group_by: str
+    ) -> UsageReport:
         since, until = instant(start, "start"), instant(end, "end")
-        totals = self._ledger.totals(group_by=[group_by], account_id=principal.account_id, start=since, end=until)
+        totals = self._ledger.totals(
+            group_by=[group_by], account_id=principal.account_id, start=since, end=until
+        )
         return UsageReport(
             group_by=group_by,  # type: ignore[arg-type]
             start=since,

@@ -12,6 +12,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	-scripts/system-deps
 	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 

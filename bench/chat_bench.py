@@ -12,6 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Both sides run llama.cpp with passive OpenMP waiting, as `longdoc serve` does (see cli.main).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 

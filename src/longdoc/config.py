@@ -365,11 +365,18 @@ class ContextSettings(BaseModel):
         default=200, ge=16, description="Longest note the model writes about one part in map-reduce."
     )
     retrieve_min_score: float = Field(
-        default=0.3,
+        default=0.1,
         ge=0,
         le=1,
         description="Passages scoring below this share of the best one are left out of a retrieval "
         "(less noise for a small model, less to read).",
+    )
+    retrieve_opening_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Share of a retrieval's room for each document's first chunk (its title, parties, "
+        "date), file by file while it lasts; 0 reads only what matches the question.",
     )
     index_cache_size: int = Field(
         default=64, ge=1, description="Lexical indexes kept open (memory-mapped) between requests."

@@ -106,7 +106,7 @@ class ContextFitter:
         if isinstance(plan, RetrievePlan):
             return self._retrieved(conversation, documents, plan)
         if isinstance(plan, MapReducePlan):
-            return self._map_reduce(conversation, documents, plan, request, backend)
+            return self._map_reduce(conversation, documents, plan, backend)
         whole = [
             Passage(d.file_id, d.name, 1 if d.document.pages else None, 0, len(d.document.text))
             for d in documents
@@ -140,11 +140,9 @@ class ContextFitter:
         conversation: Conversation,
         documents: list[ReadyDocument],
         plan: MapReducePlan,
-        request: PlanRequest,
         backend: InferenceBackend,
     ) -> FittedContext:
-        indexes = [request.indexes[d.key] for d in documents]
-        run = MapReduceRun(plan, documents, indexes, backend, self._counter, note_tokens=self._note_tokens)
+        run = MapReduceRun(plan, documents, backend, self._counter, note_tokens=self._note_tokens)
         read = [_part_passage(part, documents[part.source]) for part in plan.parts]
         answer = MapReduceAnswer(run, conversation, documents)
         report = ContextReport("map_reduce", read, plan.fallback)

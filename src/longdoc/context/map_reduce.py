@@ -117,7 +117,6 @@ class MapReduceRun:
         self,
         plan: MapReducePlan,
         sources: Sequence[PlanSource],
-        indexes: Sequence[LexicalIndex],
         backend: InferenceBackend,
         counter: TokenCounter,
         *,
@@ -125,7 +124,7 @@ class MapReduceRun:
     ) -> None:
         self._plan = plan
         self._sources = sources
-        self._indexes = indexes
+        self._indexes = plan.indexes
         self._backend = backend
         self._counter = counter
         self._note_tokens = note_tokens

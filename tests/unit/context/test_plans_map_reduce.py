@@ -42,9 +42,7 @@ def guide(counter: TokenCounter) -> Source:
     return Source("file-spqr", path.name, document, counter.count(document.text))
 
 
-def planned(
-    counter: TokenCounter, guide: Source, room: int = 1_500
-) -> tuple[MapReducePlan, list[LexicalIndex]]:
+def planned(counter: TokenCounter, guide: Source, room: int = 1_500) -> MapReducePlan:
     planner = ContextPlanner(ContextSettings(), counter)
     request = PlanRequest(
         sources=[guide],
@@ -55,7 +53,7 @@ def planned(
     )
     plan = planner.plan(request)
     assert isinstance(plan, MapReducePlan)
-    return plan, [request.indexes[guide.key]]
+    return plan
 
 
 def run_all(run: MapReduceRun, cancel: threading.Event | None = None) -> tuple[list[Progress], list[Note]]:
@@ -72,10 +70,10 @@ def run_all(run: MapReduceRun, cancel: threading.Event | None = None) -> tuple[l
 def test_every_part_is_read_once_in_order_and_empty_notes_are_dropped(
     counter: TokenCounter, guide: Source
 ) -> None:
-    plan, indexes = planned(counter, guide)
+    plan = planned(counter, guide)
     assert len(plan.parts) >= 3
     backend = FakeBackend(["NONE", "The guide installs with make."])
-    progress, notes = run_all(MapReduceRun(plan, [guide], indexes, backend, counter, note_tokens=50))
+    progress, notes = run_all(MapReduceRun(plan, [guide], backend, counter, note_tokens=50))
     total = len(plan.parts)
     assert progress == [Progress(i, total) for i in range(total + 1)]
     assert len(backend.calls) == total  # the notes fit: no reduce step
@@ -89,20 +87,20 @@ def test_every_part_is_read_once_in_order_and_empty_notes_are_dropped(
 
 
 def test_parallel_requests_read_every_part_and_keep_part_order(counter: TokenCounter, guide: Source) -> None:
-    plan, indexes = planned(counter, guide)
+    plan = planned(counter, guide)
     backend = FakeBackend(seconds_per_token=0.0005)  # echoes the prompt: every part yields a note
     backend.throughput = Throughput(1e6, 1e6, parallel_requests=4)
-    progress, notes = run_all(MapReduceRun(plan, [guide], indexes, backend, counter, note_tokens=20))
+    progress, notes = run_all(MapReduceRun(plan, [guide], backend, counter, note_tokens=20))
     assert [p.done for p in progress] == list(range(len(plan.parts) + 1))
     assert [n.parts for n in notes] == [(p.number,) for p in plan.parts]
     assert len(backend.calls) == len(plan.parts)
 
 
 def test_notes_longer_than_a_prompt_are_combined_until_they_fit(counter: TokenCounter, guide: Source) -> None:
-    plan, indexes = planned(counter, guide, room=600)
+    plan = planned(counter, guide, room=600)
     note = "A relevant fact about installing SPQR, with numbers 1 2 3 and names. " * 4
     backend = FakeBackend([note])
-    run = MapReduceRun(plan, [guide], indexes, backend, counter, note_tokens=200)
+    run = MapReduceRun(plan, [guide], backend, counter, note_tokens=200)
     _, notes = run_all(run)
     assert len(backend.calls) > len(plan.parts)  # reduce steps ran
     assert sum(counter.count(render_note(n)) + 2 for n in notes) <= plan.room_tokens
@@ -113,10 +111,10 @@ def test_notes_longer_than_a_prompt_are_combined_until_they_fit(counter: TokenCo
 
 
 def test_cancel_stops_between_parts(counter: TokenCounter, guide: Source) -> None:
-    plan, indexes = planned(counter, guide)
+    plan = planned(counter, guide)
     backend = FakeBackend(["note"])
     cancel = threading.Event()
-    run = MapReduceRun(plan, [guide], indexes, backend, counter, note_tokens=20)
+    run = MapReduceRun(plan, [guide], backend, counter, note_tokens=20)
     for item in run.notes(cancel):
         if isinstance(item, Progress) and item.done == 1:
             cancel.set()

@@ -77,3 +77,12 @@ def test_lower_weights_move_context_terms_down_the_ranking(guide: LexicalIndex) 
     light = search_weighted([guide], WeightedQuery((("column ordering", 1.0), ("GPU", 0.1))), k=5)
     gpu = {p.chunk for p in search_weighted([guide], WeightedQuery((("GPU", 1.0),)), k=5)}
     assert sum(p.chunk in gpu for p in light) < sum(p.chunk in gpu for p in heavy)
+
+
+def test_the_form_of_a_question_adds_the_words_its_answer_is_written_in() -> None:
+    query = conversation_query([Turn("user", "How long is the term of this agreement?")])
+    assert query.parts[0] == ("How long is the term of this agreement?", 1.0)
+    shape, weight = query.parts[1]
+    assert {"years", "months"} <= set(shape.split()) and weight < 1.0
+    assert len(conversation_query([Turn("user", "合同期限多久？")]).parts) == 2
+    assert len(conversation_query([Turn("user", "Who signed the agreement?")]).parts) == 1

@@ -67,7 +67,24 @@ class StreamOptions(_Wire):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(_Wire):
+class DocumentExtensions(BaseModel):
+    """Request fields longdoc adds to both protocols (sent with the SDKs' ``extra_body``)."""
+
+    x_context_strategy: Literal["auto", "full", "retrieve", "map_reduce"] | None = Field(
+        default=None,
+        description="Extension: how documents reach the model; empty means auto (longdoc chooses).",
+    )
+    x_grounding: bool = Field(
+        default=False,
+        description="Extension: in an extraction, every extracted item carries `_source` spans of the text.",
+    )
+    x_dedupe_keys: list[str] | None = Field(
+        default=None,
+        description="Extension: fields that identify an extracted item (merging drops repeats); empty: inferred.",
+    )
+
+
+class ChatCompletionRequest(_Wire, DocumentExtensions):
     model: str
     messages: list[ChatMessageIn] = Field(min_length=1)
     stream: bool = False
@@ -84,18 +101,6 @@ class ChatCompletionRequest(_Wire):
     frequency_penalty: float | None = None
     n: int | None = Field(default=None, ge=1, le=1)
     response_format: ResponseFormat | None = None
-    x_context_strategy: Literal["auto", "full", "retrieve", "map_reduce"] | None = Field(
-        default=None,
-        description="Extension: how documents reach the model; empty means auto (longdoc chooses).",
-    )
-    x_grounding: bool = Field(
-        default=False,
-        description="Extension: in an extraction, every extracted item carries `_source` spans of the text.",
-    )
-    x_dedupe_keys: list[str] | None = Field(
-        default=None,
-        description="Extension: fields that identify an extracted item (merging drops repeats); empty: inferred.",
-    )
 
 
 class ChatMessageOut(BaseModel):

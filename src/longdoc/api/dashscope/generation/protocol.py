@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from longdoc.chat.openai_wire import ContextOut
+from longdoc.chat.openai_wire import ContextOut, DocumentExtensions
 from longdoc.core.documents import ParsingStrategy
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class ResponseFormat(_Wire):
     json_schema: JsonSchemaSpec | None = None
 
 
-class Parameters(_Wire):
+class Parameters(_Wire, DocumentExtensions):
     result_format: Literal["text", "message"] = "text"
     incremental_output: bool = False
     max_tokens: int | None = Field(default=None, ge=1)
@@ -88,18 +88,6 @@ class Parameters(_Wire):
     response_format: ResponseFormat | None = None
     # Streaming is decided by the headers (X-DashScope-SSE / Accept), as the service does.
     stream: bool | None = None
-    x_context_strategy: Literal["auto", "full", "retrieve", "map_reduce"] | None = Field(
-        default=None,
-        description="Extension: how documents reach the model; empty means auto (longdoc chooses).",
-    )
-    x_grounding: bool = Field(
-        default=False,
-        description="Extension: in an extraction, every extracted item carries `_source` spans of the text.",
-    )
-    x_dedupe_keys: list[str] | None = Field(
-        default=None,
-        description="Extension: fields that identify an extracted item (merging drops repeats); empty: inferred.",
-    )
 
 
 class GenerationRequest(_Wire):

@@ -2,9 +2,10 @@
 
 For each length (100k, 1M and 10M tokens by default; ``BENCH_NIAH_LENGTHS=100k,1m`` picks), a
 haystack of real text — Paul Graham's essays, the corpus PDFs' text layers, the Kleister NDA
-texts, repeated as needed — gets ten random key → value needles at depths 0 %…100 %, is uploaded
-as a text file to a real ``longdoc serve`` (embedded Qwen2.5-Coder-0.5B), and each needle is asked
-for through the openai SDK. Prints the accuracy by length × depth, seconds per question, the
+texts, repeated as needed — gets a random key → value needle at each of ten depths 0 %…100 %
+(one haystack per depth; ``BENCH_NIAH_MODE=distractors`` puts all ten in one haystack, so each
+question has nine look-alike needles), is uploaded as a text file to a real ``longdoc serve``
+(embedded Qwen2.5-Coder-0.5B), and the needle is asked for through the openai SDK. Prints the accuracy by length × depth, seconds per question, the
 upload → processed time and peak RSS of the server (its workers parse, count and index in
 process; the parse child is counted too), in-process retrieval latency over the stored index,
 and — in the same run — a truncation baseline: the same questions over only the first window
@@ -72,7 +73,7 @@ class Needle:
 class Result:
     label: str
     tokens: int = 0
-    processed_s: float = 0.0
+    processed_s: list[float] = field(default_factory=list)
     peak_rss_mb: float = 0.0
     retrieval_ms: list[float] = field(default_factory=list)
     hits: dict[int, bool] = field(default_factory=dict)
@@ -99,8 +100,8 @@ def source_texts() -> list[str]:
     return [t.strip() for t in texts if t.strip()]
 
 
-def haystack(counter, texts: list[str], tokens: int, needles: list[Needle]) -> str:  # type: ignore[no-untyped-def]
-    """About ``tokens`` tokens of ``texts`` (repeated as needed), each needle at its depth."""
+def haystack_text(counter, texts: list[str], tokens: int) -> str:  # type: ignore[no-untyped-def]
+    """About ``tokens`` tokens of ``texts``, repeated as needed."""
     sample = "\n\n".join(texts[:: max(1, len(texts) // 40)])
     per_char = counter.count(sample[:2_000_000]) / len(sample[:2_000_000])
     budget = int(tokens / per_char)
@@ -117,8 +118,12 @@ def haystack(counter, texts: list[str], tokens: int, needles: list[Needle]) -> s
     actual = counter.count(text)
     if actual > tokens:  # the estimate ran over: cut to size
         text = text[: int(len(text) * tokens / actual * 0.999)]
-    # insert deepest first, so earlier insertion points stay where they were computed
-    for needle in sorted(needles, key=lambda n: -n.depth):
+    return text
+
+
+def with_needles(text: str, needles: list[Needle]) -> str:
+    """``text`` with each needle's sentence at its depth, as a paragraph of its own."""
+    for needle in sorted(needles, key=lambda n: -n.depth):  # deepest first: earlier offsets stay valid
         at = int(len(text) * needle.depth / 100)
         if at < len(text):
             brk = text.find("\n\n", at)
@@ -238,82 +243,91 @@ def retrieval_latency(data_dir: Path, file_id: str, needles: list[Needle], count
 # -- the run
 
 
-def run_length(label: str, tokens: int, texts: list[str], counter, rng: random.Random) -> Result:  # type: ignore[no-untyped-def]
+def run_length(label: str, tokens: int, texts: list[str], counter, rng: random.Random, mode: str) -> Result:  # type: ignore[no-untyped-def]
+    """``single``: one haystack per depth holding that depth's needle (the classic test);
+    ``distractors``: one haystack holding all ten, so each question has nine look-alikes."""
     import openai
 
     from support.server import LongdocServer
 
     result = Result(label)
     needles = random_needles(rng)
-    text = haystack(counter, texts, tokens, needles)
-    result.tokens = counter.count(text)
+    base = haystack_text(counter, texts, tokens)
     folder = Path(tempfile.mkdtemp(prefix=f"niah-{label}-"))
-    path = folder / f"haystack-{label}.txt"
-    path.write_text(text)
-    first_window = counter.decode(counter.encode(text[:100_000])[: first_window_tokens()])
-    del text
     # every question bills the whole haystack: 10 questions over 10M tokens pass any per-minute limit
     server = LongdocServer(folder / "data", env={"LONGDOC_RATE_LIMITS__ENABLED": "false"}).start()
     try:
         client = openai.OpenAI(
             api_key=server.api_key, base_url=server.origin + "/compatible-mode/v1", max_retries=0, timeout=600
         )
-        assert server._process is not None
-        with RssSampler(server._process.pid) as sampler:
-            started = time.perf_counter()
-            file = client.files.create(file=path, purpose="file-extract")
-            while (status := client.files.retrieve(file.id).status) == "uploaded":
-                time.sleep(0.5)
-            result.processed_s = time.perf_counter() - started
-        result.peak_rss_mb = sampler.peak
-        if status != "processed":
-            raise RuntimeError(f"{label}: the haystack ended {status}")
-        result.retrieval_ms = retrieval_latency(folder / "data", file.id, needles, counter)
-        # load the model before timing anything
-        client.chat.completions.create(
+        client.chat.completions.create(  # load the model before timing anything
             model="qwen-long", max_tokens=1, messages=[{"role": "user", "content": "Hi"}]
         )
-        for needle in needles:
-            started = time.perf_counter()
-            completion = client.chat.completions.create(
-                model="qwen-long",
-                temperature=0,
-                max_tokens=MAX_TOKENS,
-                messages=[
-                    {"role": "system", "content": opening(needle)},
-                    {"role": "system", "content": f"fileid://{file.id}"},
-                    {"role": "user", "content": needle.question},
-                ],
-            )
-            result.seconds.append(time.perf_counter() - started)
-            answer = completion.choices[0].message.content or ""
-            result.hits[needle.depth] = needle.found_in(answer)
-            result.plans.append((completion.model_extra or {}).get("x_context", {}).get("plan", "?"))
-            print(
-                f"  {label} depth {needle.depth:3}%: {result.seconds[-1]:5.1f} s {'ok ' if result.hits[needle.depth] else 'MISS'} {answer[:80]!r}",
-                flush=True,
-            )
-        for needle in needles:
-            started = time.perf_counter()
-            completion = client.chat.completions.create(
-                model="qwen-long",
-                temperature=0,
-                max_tokens=MAX_TOKENS,
-                messages=[
-                    {"role": "system", "content": opening(needle)},
-                    {"role": "system", "content": first_window},
-                    {"role": "user", "content": needle.question},
-                ],
-                extra_body={"x_context_strategy": "full"},  # the window as it is, no retrieval
-            )
-            result.baseline_seconds.append(time.perf_counter() - started)
-            result.baseline_hits[needle.depth] = needle.found_in(completion.choices[0].message.content or "")
+        groups = [[n] for n in needles] if mode == "single" else [needles]
+        for group in groups:
+            text = with_needles(base, group)
+            result.tokens = counter.count(text)
+            path = folder / f"haystack-{label}.txt"
+            path.write_text(text)
+            first_window = counter.decode(counter.encode(text[:100_000])[: first_window_tokens()])
+            del text
+            file_id = upload(client, server, path, result)
+            path.unlink()
+            if not result.retrieval_ms:
+                result.retrieval_ms = retrieval_latency(folder / "data", file_id, needles, counter)
+            for needle in group:
+                ask(client, label, needle, result, f"fileid://{file_id}", baseline=False)
+                ask(client, label, needle, result, first_window, baseline=True)
+            client.files.delete(file_id)
     finally:
         server.stop()
         for leftover in sorted(folder.rglob("*"), reverse=True):
             leftover.unlink() if leftover.is_file() else leftover.rmdir()
         folder.rmdir()
     return result
+
+
+def upload(client, server, path: Path, result: Result) -> str:  # type: ignore[no-untyped-def]
+    """Upload ``path`` and wait until it is processed, timing it and sampling the server's memory."""
+    assert server._process is not None
+    with RssSampler(server._process.pid) as sampler:
+        started = time.perf_counter()
+        file = client.files.create(file=path, purpose="file-extract")
+        while (status := client.files.retrieve(file.id).status) == "uploaded":
+            time.sleep(0.5)
+        result.processed_s.append(time.perf_counter() - started)
+    result.peak_rss_mb = max(result.peak_rss_mb, sampler.peak)
+    if status != "processed":
+        raise RuntimeError(f"{path.name}: the haystack ended {status}")
+    return str(file.id)
+
+
+def ask(client, label: str, needle: Needle, result: Result, document: str, *, baseline: bool) -> None:  # type: ignore[no-untyped-def]
+    """One question: over the uploaded haystack (``fileid://…``), or — the truncation baseline —
+    over the first window of it passed whole as a text document."""
+    started = time.perf_counter()
+    completion = client.chat.completions.create(
+        model="qwen-long",
+        temperature=0,
+        max_tokens=MAX_TOKENS,
+        messages=[
+            {"role": "system", "content": opening(needle)},
+            {"role": "system", "content": document},
+            {"role": "user", "content": needle.question},
+        ],
+        extra_body={"x_context_strategy": "full"} if baseline else None,  # the window as it is
+    )
+    seconds = time.perf_counter() - started
+    answer = completion.choices[0].message.content or ""
+    if baseline:
+        result.baseline_seconds.append(seconds)
+        result.baseline_hits[needle.depth] = needle.found_in(answer)
+        return
+    result.seconds.append(seconds)
+    result.hits[needle.depth] = needle.found_in(answer)
+    result.plans.append((completion.model_extra or {}).get("x_context", {}).get("plan", "?"))
+    verdict = "ok " if result.hits[needle.depth] else "MISS"
+    print(f"  {label} depth {needle.depth:3}%: {seconds:5.1f} s {verdict} {answer[:80]!r}", flush=True)
 
 
 def main() -> None:
@@ -338,21 +352,29 @@ def main() -> None:
     counter = TokenCounter()
     texts = source_texts()
     rng = random.Random(int(os.environ.get("BENCH_NIAH_SEED", "20250125")))
+    mode = os.environ.get("BENCH_NIAH_MODE", "single")
+    if mode not in ("single", "distractors"):
+        raise SystemExit("BENCH_NIAH_MODE: single (one needle per haystack) or distractors (all ten in one)")
     results = []
     for label in wanted:
         print(f"== {label}", flush=True)
         try:
-            results.append(run_length(label, LENGTHS[label], texts, counter, rng))
+            results.append(run_length(label, LENGTHS[label], texts, counter, rng, mode))
         except Exception as exc:  # report what was measured; say what failed
             print(f"{label}: failed: {exc!r}", flush=True)
             continue
-        report(results[-1:])  # as each length finishes, in case a later one fails
+        report(results[-1:], mode)  # as each length finishes, in case a later one fails
     if len(results) > 1:
-        report(results)
+        report(results, mode)
 
 
-def report(results: list[Result]) -> None:
-    print("\n### Needle in a haystack (embedded Qwen2.5-Coder-0.5B, through the chat API)\n")
+def report(results: list[Result], mode: str) -> None:
+    kind = (
+        "one needle per haystack"
+        if mode == "single"
+        else "ten needles in one haystack: nine look-alikes per question"
+    )
+    print(f"\n### Needle in a haystack (embedded Qwen2.5-Coder-0.5B, through the chat API; {kind})\n")
     print(
         "| haystack | tokens | "
         + " | ".join(f"{d}%" for d in DEPTHS)
@@ -374,13 +396,14 @@ def report(results: list[Result]) -> None:
         cells = " | ".join("✓" if r.baseline_hits.get(d) else "✗" for d in DEPTHS)
         print(f"| {r.label} | {cells} | {statistics.median(r.baseline_seconds):.1f} |")
     print(
-        "\n| haystack | upload → processed s | peak RSS of server + parse child MB | retrieval p50 / max ms | plans |"
+        "\n| haystack | upload → processed s p50 (max) | peak RSS of server + parse child MB "
+        "| retrieval p50 / max ms | plans |"
     )
     print("| --- | ---: | ---: | ---: | --- |")
     for r in results:
         plans = ", ".join(f"{p} ×{r.plans.count(p)}" for p in sorted(set(r.plans)))
         print(
-            f"| {r.label} | {r.processed_s:.1f} | {r.peak_rss_mb:,.0f} | "
+            f"| {r.label} | {statistics.median(r.processed_s):.1f} ({max(r.processed_s):.1f}) | {r.peak_rss_mb:,.0f} | "
             f"{statistics.median(r.retrieval_ms):.1f} / {max(r.retrieval_ms):.1f} | {plans} |"
         )
 

@@ -22,23 +22,25 @@ from longdoc.inference.base import GenerationParams
 log = logging.getLogger(__name__)
 
 
-class _Wire(BaseModel):
-    # Clients send fields we do not know; accept them and note them in the log.
+class WireModel(BaseModel):
+    """Base of request models in both protocols: clients send fields we do not know (enable_search,
+    user_agent…); accept them and note them in the log."""
+
     model_config = ConfigDict(extra="allow")
 
     @model_validator(mode="after")
-    def _log_extras(self) -> _Wire:
+    def _log_extras(self) -> WireModel:
         if self.model_extra:
             log.debug("%s: ignoring fields %s", type(self).__name__, sorted(self.model_extra))
         return self
 
 
-class TextPart(_Wire):
+class TextPart(WireModel):
     type: str
     text: str | None = None
 
 
-class ChatMessageIn(_Wire):
+class ChatMessageIn(WireModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
     content: str | list[TextPart] | None = None
     name: str | None = None
@@ -51,19 +53,31 @@ class ChatMessageIn(_Wire):
         return "".join(part.text or "" for part in self.content if part.type == "text")
 
 
-class JsonSchemaSpec(_Wire):
+class JsonSchemaSpec(WireModel):
     name: str = "response"
     schema_: dict[str, Any] = Field(default_factory=dict, alias="schema")
     strict: bool | None = None
     description: str | None = None
 
 
-class ResponseFormat(_Wire):
+class ResponseFormat(WireModel):
     type: Literal["text", "json_object", "json_schema"] = "text"
     json_schema: JsonSchemaSpec | None = None
 
+    def constraints(self) -> dict[str, Any]:
+        """The GenerationParams fields this format asks for."""
+        if self.type == "json_schema":
+            if self.json_schema is None or not self.json_schema.schema_:
+                raise InvalidRequest("response_format json_schema needs a 'schema'", param="response_format")
+            return {"json_schema": self.json_schema.schema_}
+        return {"json_object": self.type == "json_object"}
 
-class StreamOptions(_Wire):
+
+def stop_sequences(stop: str | list[str] | None) -> tuple[str, ...]:
+    return (stop,) if isinstance(stop, str) else tuple(stop or ())
+
+
+class StreamOptions(WireModel):
     include_usage: bool = False
 
 
@@ -84,7 +98,7 @@ class DocumentExtensions(BaseModel):
     )
 
 
-class ChatCompletionRequest(_Wire, DocumentExtensions):
+class ChatCompletionRequest(WireModel, DocumentExtensions):
     model: str
     messages: list[ChatMessageIn] = Field(min_length=1)
     stream: bool = False
@@ -190,23 +204,15 @@ def parse_request(data: Any) -> ChatCompletionRequest:
 
 def to_domain(body: ChatCompletionRequest) -> ChatRequest:
     messages = [Message(_ROLES.get(m.role, m.role), m.text()) for m in body.messages]
-    stop = (body.stop,) if isinstance(body.stop, str) else tuple(body.stop or ())
-    fmt = body.response_format
-    json_schema = None
-    if fmt is not None and fmt.type == "json_schema":
-        if fmt.json_schema is None or not fmt.json_schema.schema_:
-            raise InvalidRequest("response_format json_schema needs a 'schema'", param="response_format")
-        json_schema = fmt.json_schema.schema_
     params = GenerationParams(
         max_tokens=body.max_completion_tokens or body.max_tokens,
         temperature=body.temperature,
         top_p=body.top_p,
         top_k=body.top_k,
         seed=body.seed,
-        stop=stop,
+        stop=stop_sequences(body.stop),
         repetition_penalty=body.repetition_penalty,
-        json_schema=json_schema,
-        json_object=fmt is not None and fmt.type == "json_object",
+        **(body.response_format.constraints() if body.response_format else {}),
     )
     return ChatRequest(
         model=body.model,

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from longdoc.chat.openai_wire import ContextOut, DocumentExtensions
+from longdoc.chat.openai_wire import ContextOut, DocumentExtensions, ResponseFormat, WireModel
 from longdoc.core.documents import ParsingStrategy
 
 log = logging.getLogger(__name__)
 
 
-class _Wire(BaseModel):
-    # Clients send fields we do not know (enable_search, user_agent…); accept them and log them.
-    model_config = ConfigDict(extra="allow")
-
-    @model_validator(mode="after")
-    def _log_extras(self) -> _Wire:
-        if self.model_extra:
-            log.debug("%s: ignoring fields %s", type(self).__name__, sorted(self.model_extra))
-        return self
-
-
-class ContentPart(_Wire):
+class ContentPart(WireModel):
     """``{"type":"text","text":…}`` or ``{"type":"doc_url","doc_url":[…],"file_parsing_strategy":…}``;
     DashScope's multimodal habit of omitting ``type`` (``{"text": …}``) is accepted too."""
 
@@ -48,12 +37,12 @@ class ContentPart(_Wire):
         return [self.doc_url] if isinstance(self.doc_url, str) else list(self.doc_url)
 
 
-class MessageIn(_Wire):
+class MessageIn(WireModel):
     role: Literal["system", "user", "assistant", "tool"]
     content: str | list[ContentPart] | None = None
 
 
-class GenerationInput(_Wire):
+class GenerationInput(WireModel):
     messages: list[MessageIn] | None = None
     prompt: str | None = None
 
@@ -64,18 +53,7 @@ class GenerationInput(_Wire):
         return self
 
 
-class JsonSchemaSpec(_Wire):
-    name: str = "response"
-    schema_: dict[str, Any] = Field(default_factory=dict, alias="schema")
-    strict: bool | None = None
-
-
-class ResponseFormat(_Wire):
-    type: Literal["text", "json_object", "json_schema"] = "text"
-    json_schema: JsonSchemaSpec | None = None
-
-
-class Parameters(_Wire, DocumentExtensions):
+class Parameters(WireModel, DocumentExtensions):
     result_format: Literal["text", "message"] = "text"
     incremental_output: bool = False
     max_tokens: int | None = Field(default=None, ge=1)
@@ -90,7 +68,7 @@ class Parameters(_Wire, DocumentExtensions):
     stream: bool | None = None
 
 
-class GenerationRequest(_Wire):
+class GenerationRequest(WireModel):
     model: str
     input: GenerationInput
     parameters: Parameters = Field(default_factory=Parameters)

@@ -33,7 +33,7 @@ from longdoc.chat.engine import (
     PreparedChat,
     Progress,
 )
-from longdoc.chat.openai_wire import ContextOut, context_of
+from longdoc.chat.openai_wire import ContextOut, context_of, stop_sequences
 from longdoc.core.accounts import Principal
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import InvalidRequest, LongdocError
@@ -100,23 +100,15 @@ def to_domain(body: GenerationRequest) -> tuple[ChatRequest, list[DocUrl]]:
 
 def params_of(body: GenerationRequest) -> GenerationParams:
     p = body.parameters
-    stop = (p.stop,) if isinstance(p.stop, str) else tuple(p.stop or ())
-    fmt = p.response_format
-    json_schema = None
-    if fmt is not None and fmt.type == "json_schema":
-        if fmt.json_schema is None or not fmt.json_schema.schema_:
-            raise InvalidRequest("response_format json_schema needs a 'schema'", param="response_format")
-        json_schema = fmt.json_schema.schema_
     return GenerationParams(
         max_tokens=p.max_tokens,
         temperature=p.temperature,
         top_p=p.top_p,
         top_k=p.top_k,
         seed=p.seed,
-        stop=stop,
+        stop=stop_sequences(p.stop),
         repetition_penalty=p.repetition_penalty,
-        json_schema=json_schema,
-        json_object=fmt is not None and fmt.type == "json_object",
+        **(p.response_format.constraints() if p.response_format else {}),
     )
 
 

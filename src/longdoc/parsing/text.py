@@ -30,26 +30,27 @@ def read_text(request: ParseRequest) -> tuple[str, str]:
     return text, encoding
 
 
+def single_page(request: ParseRequest, fmt: str) -> Document:
+    """The whole text as one page."""
+    text, encoding = read_text(request)
+    builder = DocumentBuilder(fmt, encoding=encoding)
+    builder.start_page()
+    builder.paragraph(text)
+    return builder.build()
+
+
 class PlainTextBackend:
     formats = ("txt",)
 
     def parse(self, request: ParseRequest) -> Document:
-        text, encoding = read_text(request)
-        builder = DocumentBuilder("txt", encoding=encoding)
-        builder.start_page()
-        builder.paragraph(text)
-        return builder.build()
+        return single_page(request, "txt")
 
 
 class MarkdownBackend:
     formats = ("md",)
 
     def parse(self, request: ParseRequest) -> Document:
-        text, encoding = read_text(request)
-        builder = DocumentBuilder("md", encoding=encoding)
-        builder.start_page()
-        builder.paragraph(text)
-        document = builder.build()
+        document = single_page(request, "md")
         headings = markdown_headings(document.text)
         title = next((h.text for h in headings if h.level == 1), None)
         return document.model_copy(update={"headings": headings, "title": title})

@@ -7,7 +7,8 @@ bars as one space, and commas between digits dropped ("8,999" matches "8999"). A
 verbatim is ``exact``. Otherwise the value's tokens — words for alphabetic scripts, single
 characters for Chinese and Japanese — are looked for in a window of a few more text tokens; the
 first window holding the largest share of them (at least ``threshold``) is a ``fuzzy`` match, trimmed
-to its first and last matching tokens.
+to its first and last matching tokens. A date the model rewrote ("2017-02-10") is a ``fuzzy`` match of
+the first date in the text naming the same day ("February 10, 2017").
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
+
+from longdoc.extraction.dates import find_dates, parse_date
 
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
@@ -79,6 +82,10 @@ def align(value: str, text: NormalisedText, threshold: float = 0.75) -> Span | N
         if _whole_words(text.text, at, at + len(wanted)):
             return text.span(at, at + len(wanted), "exact")
         at = text.text.find(wanted, at + 1)
+    day = parse_date(value)
+    if day is not None:
+        written = sorted((start, end) for when, start, end in find_dates(text.original) if when == day)
+        return Span(*written[0], "fuzzy") if written else None
     return _fuzzy(wanted, text, threshold)
 
 

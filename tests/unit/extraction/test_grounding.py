@@ -30,3 +30,11 @@ def test_chinese_and_japanese_align_by_character() -> None:
         and span.match == "exact"
         and japanese[span.start : span.end] == "価格は１２，８００円"
     )
+
+
+def test_a_rewritten_date_aligns_to_the_date_as_written() -> None:
+    text = "Signed on 01/02/2016. This Agreement is effective as of the 10th day of February, 2017."
+    span = align("2017-02-10", NormalisedText(text))
+    assert span is not None and span.match == "fuzzy"
+    assert text[span.start : span.end] == "10th day of February, 2017"
+    assert align("2023-01-01", NormalisedText(text)) is None  # a date the text does not hold

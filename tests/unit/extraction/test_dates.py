@@ -1,0 +1,39 @@
+from datetime import date
+
+import pytest
+
+from longdoc.extraction.dates import find_dates, parse_date
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("February 10, 2017", date(2017, 2, 10)),
+        ("Feb. 10 2017", date(2017, 2, 10)),
+        ("10th day of February, 2017", date(2017, 2, 10)),
+        ("10 February 2017", date(2017, 2, 10)),
+        ("2017-02-10", date(2017, 2, 10)),
+        ("02/10/2017", date(2017, 2, 10)),
+        ("04/18/01", date(2001, 4, 18)),
+        ("25/12/2020", date(2020, 12, 25)),  # the first number cannot be a month: day first
+        ("2017年2月10日", date(2017, 2, 10)),
+    ],
+)
+def test_a_date_is_read_however_it_is_written(written: str, day: date) -> None:
+    assert parse_date(written) == day
+
+
+@pytest.mark.parametrize(
+    "value", ["2 years", "February 30, 2017", "as of February 10, 2017", "the date it takes effect"]
+)
+def test_what_is_not_only_a_date_is_none(value: str) -> None:
+    assert parse_date(value) is None
+
+
+def test_dates_are_found_with_their_offsets() -> None:
+    text = "Effective as of January 5, 2010 and ending 12/31/2012."
+    found = sorted(find_dates(text), key=lambda f: f[1])
+    assert [(d, text[s:e]) for d, s, e in found] == [
+        (date(2010, 1, 5), "January 5, 2010"),
+        (date(2012, 12, 31), "12/31/2012"),
+    ]

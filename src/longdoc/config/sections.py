@@ -248,8 +248,8 @@ class ExtractionSettings(BaseModel):
     )
     drop_ungrounded: bool = Field(
         default=True,
-        description="Drop an extracted item none of whose values can be found in the part it came from "
-        "(a small model's inventions).",
+        description="Drop a list item most of whose values cannot be found in the part it came from, and "
+        "a single object's values that cannot (a small model's inventions).",
     )
     fuzzy_threshold: float = Field(
         default=0.75, gt=0, le=1, description="Share of a value's tokens a fuzzy match must find in order."

@@ -2,8 +2,10 @@
 
 Each part is a separate constrained request (the embedded model decodes under the schema's
 grammar; other backends are wrapped by the validate-and-retry guard). An answer cut at
-``max_tokens`` keeps its complete items. Every value is aligned to the part's text; an item
-none of whose values is found there is dropped (``drop_ungrounded``). The merged answer is
+``max_tokens`` keeps its complete items. Defined terms given as values are dropped and names
+made whole (``evidence``); every value is aligned to the part's text, and a list item most of
+whose values are not found there, or a single object's value that is not, is dropped
+(``drop_ungrounded``). The merged answer is
 validated against the final schema before it is returned; items that fail it are left out and
 the report says so.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,7 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
+from longdoc.extraction.evidence import DEFINITIONS_WINDOW, is_defined_term, supported, whole_name
 from longdoc.extraction.grounding import NormalisedText, align
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
@@ -68,6 +71,7 @@ class ExtractionJob:
     parts: Sequence[ExtractionPart]
     grounding: bool = False
     keys: Sequence[str] = ()
+    relevance: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # field → part → 0..1
 
 
 class DocumentExtraction:
@@ -165,6 +169,7 @@ class DocumentExtraction:
                 result.failed = result.failed if result.items else exc.message
                 return result
             result.completion_tokens += answer.usage.completion_tokens
+            log.debug("extraction part %d pass %d: %s", part.number, _pass + 1, answer.text)
             value, problem = schema_problem(answer.text, self._schema)
             if problem is not None and job.target.is_array:
                 value, problem = salvage_array(answer.text, self._schema)
@@ -193,19 +198,22 @@ class DocumentExtraction:
         item_schema = job.target.item_schema
         raw = value if job.target.is_array else [value]
         items: list[Item] = []
+        part_text = text[part.start : part.end]
+        definitions = (part_text, text[:DEFINITIONS_WINDOW])
         for surface in raw:
-            if surface is None or (
-                isinstance(surface, dict) and all(v in (None, "", []) for v in surface.values())
-            ):
+            surface = _named(surface, part_text, definitions)
+            if _empty(surface):
                 continue
             sources = list(self._ground(surface, window, part, document))
             if isinstance(surface, dict) and sources:
-                for name, code, start, end in mend_codes(
-                    surface, sources, text[part.start : part.end], part.start
-                ):
+                for name, code, start, end in mend_codes(surface, sources, part_text, part.start):
                     surface = {**surface, name: code}
                     sources.append(self._source(name, start, end, "fuzzy", document))
-            if (
+            if self._settings.drop_ungrounded and isinstance(surface, dict) and not job.target.is_array:
+                surface = supported(surface, sources)
+                if _empty(surface):
+                    continue
+            elif (
                 job.target.is_array
                 and self._settings.drop_ungrounded
                 and not _mostly_grounded(surface, sources)
@@ -249,7 +257,7 @@ class DocumentExtraction:
             if dropped:
                 self._notes.append(f"{dropped} extracted items failed the schema and were left out")
             return [self._with_sources(item) for item in kept]
-        item = merge_objects(items, job.target.schema, job.keys)
+        item = merge_objects(items, job.target.schema, job.keys, job.relevance)
         value, filled = complete_object(item.value, job.target.schema)
         if filled:
             self._notes.append("not found in the documents: " + ", ".join(filled))
@@ -284,6 +292,34 @@ def _leaves(value: Any) -> Iterator[str]:
             yield from _leaves(v)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         yield str(value)
+
+
+def _empty(surface: Any) -> bool:
+    return surface is None or (
+        isinstance(surface, dict) and all(v in (None, "", []) for v in surface.values())
+    )
+
+
+def _named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
+    """``surface`` without the defined terms it gives as values, and with names cut before their
+    legal form made whole — in its fields and in their lists."""
+
+    def one(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if is_defined_term(value, definitions):
+            return None
+        whole = whole_name(value, text)
+        return whole[0] if whole else value
+
+    def each(value: Any) -> Any:
+        if isinstance(value, list):
+            return [v for v in map(one, value) if v is not None]
+        return one(value)
+
+    if isinstance(surface, dict):
+        return {name: each(value) for name, value in surface.items()}
+    return one(surface)
 
 
 def _mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:

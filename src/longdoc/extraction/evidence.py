@@ -1,0 +1,82 @@
+"""What of a part's answer its text supports, and names made whole.
+
+A small model reading a part answers every field, supported or not: it echoes the field's
+description ("the state whose laws govern it"), invents a plausible date, or writes the short
+label a contract defines for a party (“Company”, “Counterparty”) instead of the party. Before
+the parts are merged, a single object keeps only the values found in its part (``supported``),
+and any answer drops values the document introduces as a defined term (``(the “Company”)``):
+such a term refers to a value, it is not one. A name cut before its legal form ("Kite Pharma"
+where the text says "Kite Pharma, Inc.") takes the form as written (``whole_name``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Legal forms that end a company's name, as written in names ("Inc.", "INC."), so that "a Delaware
+# corporation" is not one; "Company" is left out: "the Company" is a defined term.
+_FORMS = ("Inc", "Incorporated", "Corp", "Corporation", "Co", "LLC", "L.L.C", "Ltd", "Limited", "L.P",
+          "LP", "LLP", "L.L.P", "P.C", "PLC", "plc", "GmbH", "AG", "S.A", "SA", "N.V", "B.V", "S.p.A",
+          "SE", "Pty", "Pte", "K.K")  # fmt: skip
+LEGAL_FORM = (
+    "(?:"
+    + "|".join(re.escape(f) for f in sorted({*_FORMS, *(f.upper() for f in _FORMS)}, key=len, reverse=True))
+    + r")(?![\w])\.?"
+)
+_TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
+# Up to three more capitalised words of the name before its form ("Sears" → "Sears, Roebuck and Co.").
+_MORE_WORDS = r"(?:,?\s+(?:(?:&|and|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
+_ARTICLE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
+_QUOTES = "\"'“”‘’「」『』"
+# Where defined terms are introduced: within the opening of a document and the part read.
+DEFINITIONS_WINDOW = 20_000
+
+
+def is_defined_term(value: str, texts: tuple[str, ...]) -> bool:
+    """Whether a text introduces ``value`` as a defined term: a quoted term closing a parenthesis
+    (``(the “Company”)``, ``(collectively, “Kite”)``, ``（以下简称“甲方”）``) or after "hereinafter"."""
+    term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
+    if not term or len(term) > 60:
+        return False
+    quoted = rf"[{_QUOTES}]\s*{re.escape(term).replace(chr(92) + ' ', chr(92) + 's+')}\s*[{_QUOTES}]"
+    pattern = re.compile(
+        rf"{quoted}\s*[)）]|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}",
+        re.IGNORECASE,
+    )
+    return any(pattern.search(text) for text in texts)
+
+
+def whole_name(value: str, text: str) -> tuple[str, int, int] | None:
+    """``value`` followed in ``text`` by a legal form, maybe after a few more capitalised words of
+    the name ("Kite Pharma" → "Kite Pharma, Inc.", "Altimo Holdings" → "Altimo Holdings & Investments Ltd."):
+    (the name as written, with its spaces made single, start, end); None when ``value`` already ends in one or no occurrence
+    is followed by one."""
+    name = value.strip()
+    if not name or _TRAILING_FORM.search(name) or not name[:1].isupper():
+        return None
+    words = r"\s+".join(re.escape(w) for w in name.split())
+    for found in re.finditer(
+        rf"(?<!\w)(?i:{words}){_MORE_WORDS}(?:,?\s+(?:(?:&|and)\s+)?{LEGAL_FORM})+", text
+    ):
+        if not _ARTICLE_BEFORE.search(text[max(0, found.start() - 4) : found.start()]):
+            return " ".join(found.group(0).split()), found.start(), found.end()
+    return None
+
+
+def entity_key(folded: str) -> str:
+    """A case-folded name without its trailing legal form ("kite pharma, inc." → "kite pharma")."""
+    return _TRAILING_FORM.sub("", folded)
+
+
+def supported(surface: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """``surface`` with every value its part's text does not hold set to null (or left out of its list)."""
+    kept: dict[str, Any] = {}
+    for name, value in surface.items():
+        found = [s for s in sources if s["field"] == name]
+        if isinstance(value, list):
+            held = {s["value"] for s in found if s.get("value") is not None}
+            kept[name] = [v for v in value if not isinstance(v, str) or v in held]
+        else:
+            kept[name] = value if found or value in (None, "", []) else None
+    return kept

@@ -1,0 +1,64 @@
+import pytest
+
+from longdoc.extraction.evidence import entity_key, is_defined_term, supported, whole_name
+
+CONTRACT = (
+    "This Agreement is made between Kite Pharma,\nInc., a Delaware corporation (“Kite”), and Gilead "
+    "Sciences, Inc. (together with its affiliates, the “Company”), and Sears, Roebuck and Co. "
+    '(hereinafter referred to as "Sears"). 甲公司（以下简称“甲方”）。 The “Purpose” is defined below.'
+)
+
+
+@pytest.mark.parametrize("term", ["Kite", "Company", "the Company", "Sears", "甲方", "“Company”"])
+def test_defined_terms_are_recognised(term: str) -> None:
+    assert is_defined_term(term, (CONTRACT,))
+
+
+@pytest.mark.parametrize("value", ["Kite Pharma", "Gilead Sciences, Inc.", "Purpose", "Delaware"])
+def test_names_and_quoted_words_are_not_defined_terms(value: str) -> None:
+    assert not is_defined_term(value, (CONTRACT,))
+
+
+@pytest.mark.parametrize(
+    ("value", "whole"),
+    [
+        ("Kite Pharma", "Kite Pharma, Inc."),  # across the line break, spaces made single
+        ("Sears", "Sears, Roebuck and Co."),
+        ("GILEAD SCIENCES", "Gilead Sciences, Inc."),  # as the text writes it
+    ],
+)
+def test_names_take_their_legal_form(value: str, whole: str) -> None:
+    found = whole_name(value, CONTRACT)
+    assert found is not None and found[0] == whole
+    assert " ".join(CONTRACT[found[1] : found[2]].split()) == whole
+
+
+@pytest.mark.parametrize("value", ["Delaware", "Gilead Sciences, Inc.", "purpose", "Acme"])
+def test_other_values_are_left_alone(value: str) -> None:
+    # "a Delaware corporation" is no name; a name with its form, a lower-case word, a name
+    # written nowhere with a form stay as they are
+    assert whole_name(value, CONTRACT) is None
+
+
+def test_entity_keys_ignore_the_legal_form() -> None:
+    assert entity_key("kite pharma, inc.") == entity_key("kite pharma") == "kite pharma"
+    assert entity_key("leonard green & partners, l.p.") == "leonard green & partners"
+
+
+def test_only_values_the_part_holds_are_kept() -> None:
+    surface = {
+        "party": ["Kite Pharma, Inc.", "Acme"],
+        "date": "2023-01-01",
+        "law": "California",
+        "term": None,
+    }
+    sources = [
+        {"field": "party", "value": "Kite Pharma, Inc."},
+        {"field": "law", "value": None},
+    ]
+    assert supported(surface, sources) == {
+        "party": ["Kite Pharma, Inc."],
+        "date": None,
+        "law": "California",
+        "term": None,
+    }

@@ -4,12 +4,14 @@ Documents are read whole, chunk after chunk, cut into parts of at most ``part_to
 model misses less in a short part). Only a document longer than ``prefilter_min_tokens`` is
 narrowed to the chunks its lexical index matches with the field names and the instruction's
 terms, each with its neighbours (a list's rows often sit a chunk away from its heading); when
-nothing matches, it is read whole too.
+nothing matches, it is read whole too. ``field_relevance`` says how well each part matches each
+field's name and description, so a single object's field can trust the part about it most (the
+governing-law clause for a jurisdiction, not the address in the letterhead).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from longdoc.chat.documents import ReadyDocument
@@ -93,3 +95,18 @@ def split_into_parts(
 def _part(number: int, source: int, run: list[int], tokens: int, index: LexicalIndex) -> ExtractionPart:
     head, tail = index.chunk(run[0]), index.chunk(run[-1])
     return ExtractionPart(number, source, tuple(run), head.start, tail.end, head.page, tail.page, tokens)
+
+
+def field_relevance(
+    fields: Mapping[str, str], indexes: Sequence[LexicalIndex], parts: Sequence[ExtractionPart]
+) -> dict[str, dict[int, float]]:
+    """For each field (name → its description), each part's best chunk score for the field's words,
+    as a share of the best part's (1.0 for all when no part shares a word with it)."""
+    relevance: dict[str, dict[int, float]] = {}
+    for name, description in fields.items():
+        query = f"{name.replace('_', ' ')} {description}"
+        scores = [dict(index.search(query, k=index.chunk_count)) for index in indexes]
+        best = {p.number: max((scores[p.source].get(c, 0.0) for c in p.chunks), default=0.0) for p in parts}
+        top = max(best.values(), default=0.0)
+        relevance[name] = {n: (score / top if top > 0 else 1.0) for n, score in best.items()}
+    return relevance

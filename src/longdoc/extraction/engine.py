@@ -16,7 +16,7 @@ from longdoc.chat.engine import ChatRequest
 from longdoc.config import ContextSettings, ExtractionSettings
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import InvalidRequest
-from longdoc.extraction.chunks import chosen_chunks, document_index, split_into_parts
+from longdoc.extraction.chunks import chosen_chunks, document_index, field_relevance, split_into_parts
 from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
 from longdoc.extraction.schema import (
     TargetSchema,
@@ -71,14 +71,20 @@ class ExtractionEngine:
             chosen_chunks(ix, d.tokens, query, self._settings.prefilter_min_tokens)
             for ix, d in zip(indexes, documents, strict=True)
         ]
+        parts = split_into_parts(documents, indexes, chosen, part_tokens)
+        fields = {
+            name: str(sub.get("description", "")) if isinstance(sub, dict) else ""
+            for name, sub in target.item_schema.get("properties", {}).items()
+        }
         job = ExtractionJob(
             target=target,
             instruction=instruction,
             documents=documents,
             indexes=indexes,
-            parts=split_into_parts(documents, indexes, chosen, part_tokens),
+            parts=parts,
             grounding=request.grounding,
             keys=request.dedupe_keys,
+            relevance={} if target.is_array else field_relevance(fields, indexes, parts),
         )
         return DocumentExtraction(job, backend, self._settings)
 

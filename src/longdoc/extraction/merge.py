@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from longdoc.extraction.evidence import entity_key
+
 IDENTIFYING = ("id", "sku", "model", "model_number", "code", "part_number", "item_number", "serial",
                "isbn", "型号", "编号", "代码", "货号", "型番")  # fmt: skip
+VOTE_FLOOR = 0.1  # a part's vote for a field it does not match at all
+
 NAMING = ("name", "title", "product", "product_name", "party", "名称", "名字", "产品", "标题", "名前")
 
 
@@ -28,6 +32,7 @@ class Item:
     value: Any  # in the answer's types
     part: int  # the part it came from, in document order
     sources: list[dict[str, Any]] = field(default_factory=list)  # grounded spans, each naming its field
+    repeats: list[int] = field(default_factory=list)  # the parts of the repeats merged into it
 
     def grounded(self, name: str | None = None, *, exact: bool = False) -> bool:
         return any(
@@ -49,13 +54,18 @@ def dedupe_keys(item_schema: dict[str, Any], given: Sequence[str] = ()) -> list[
 
 
 def key_text(value: Any) -> str:
-    """A value compared loosely: NFKC, case folded, letters, digits and CJK only."""
+    """A value compared loosely: NFKC, case folded, no legal form ("Inc."), letters, digits and CJK only."""
     if value is None:
         return ""
     if not isinstance(value, str):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    folded = unicodedata.normalize("NFKC", value).casefold()
+    folded = entity_key(unicodedata.normalize("NFKC", value).casefold())
     return re.sub(r"[\W_]+", "", folded)
+
+
+def key_text_words(value: Any) -> str:
+    """A string value NFKC-normalised and case folded, words kept apart ("" for other values)."""
+    return unicodedata.normalize("NFKC", value).casefold() if isinstance(value, str) else ""
 
 
 def merge_items(items: Sequence[Item], keys: Sequence[str]) -> list[Item]:
@@ -74,16 +84,30 @@ def merge_items(items: Sequence[Item], keys: Sequence[str]) -> list[Item]:
             seen[identity] = item
             kept.append(item)
             continue
+        if (
+            isinstance(first.value, str)
+            and isinstance(item.value, str)
+            and len(item.value) > len(first.value)
+        ):
+            first.value = item.value  # the fuller spelling of one name ("Nike, Inc." for "Nike")
         if isinstance(first.value, dict) and isinstance(item.value, dict):
             for name, value in item.value.items():
                 if first.value.get(name) in (None, "", []) and value not in (None, "", []):
                     first.value[name] = value
         first.sources.extend(s for s in item.sources if s not in first.sources)
+        first.repeats.extend([item.part, *item.repeats])
     return kept
 
 
-def merge_objects(items: Sequence[Item], schema: dict[str, Any], keys: Sequence[str] = ()) -> Item:
-    """One object from each part's object: arrays merged, other fields voted."""
+def merge_objects(
+    items: Sequence[Item],
+    schema: dict[str, Any],
+    keys: Sequence[str] = (),
+    relevance: Mapping[str, Mapping[int, float]] | None = None,
+) -> Item:
+    """One object from each part's object: arrays merged, other fields voted, each part's vote
+    for a field weighted by how well the part matches the field (``relevance``: field → part →
+    0..1, plus a floor, so that agreement among parts still counts)."""
     properties = schema.get("properties", {})
     names = list(dict.fromkeys([*properties, *(k for i in items for k in (i.value or {}))]))
     merged: dict[str, Any] = {}
@@ -97,11 +121,13 @@ def merge_objects(items: Sequence[Item], schema: dict[str, Any], keys: Sequence[
                 for i in values
                 for v in (i.value[name] if isinstance(i.value[name], list) else [i.value[name]])
             ]
-            kept = merge_items(elements, dedupe_keys(properties.get(name, {}).get("items", {}), keys))
+            kept = _whole(
+                _agreed(merge_items(elements, dedupe_keys(properties.get(name, {}).get("items", {}), keys)))
+            )
             merged[name] = [e.value for e in kept]
             sources.extend(s for e in kept for s in e.sources)
             continue
-        winner = _vote(values, name)
+        winner = _vote(values, name, (relevance or {}).get(name, {}))
         merged[name] = winner.value[name] if winner is not None else None
         if winner is not None:
             chosen = key_text(winner.value[name])
@@ -115,7 +141,29 @@ def merge_objects(items: Sequence[Item], schema: dict[str, Any], keys: Sequence[
     return Item(merged, items[0].part if items else 0, sources)
 
 
-def _vote(items: Sequence[Item], name: str) -> Item | None:
+def _whole(elements: Sequence[Item]) -> list[Item]:
+    """The elements that are not a run of another's words ("Roebuck and Co." beside "Sears, Roebuck
+    and Co."): a small model splits a name at its commas."""
+    words = [" ".join(re.findall(r"\w+", key_text_words(e.value))) for e in elements]
+    return [
+        e
+        for e, mine in zip(elements, words, strict=True)
+        if not isinstance(e.value, str)
+        or not any(mine != other and f" {mine} " in f" {other} " for other in words)
+    ]
+
+
+def _agreed(elements: Sequence[Item]) -> list[Item]:
+    """The elements of one object's list that the earliest part listing any gave, or several parts
+    did: a part read alone names things the object does not hold (the people signing a contract
+    are not its parties)."""
+    if not elements:
+        return []
+    first = min(e.part for e in elements)
+    return [e for e in elements if e.part == first or len({e.part, *e.repeats}) > 1]
+
+
+def _vote(items: Sequence[Item], name: str, relevance: Mapping[int, float]) -> Item | None:
     tally: dict[str, list[Item]] = {}
     for item in items:
         tally.setdefault(key_text(item.value[name]), []).append(item)
@@ -124,7 +172,7 @@ def _vote(items: Sequence[Item], name: str) -> Item | None:
     ranked = sorted(
         tally.values(),
         key=lambda group: (
-            -len(group),
+            -sum(VOTE_FLOOR + relevance.get(i.part, 1.0) for i in group),
             not any(i.grounded(name, exact=True) for i in group),
             not any(i.grounded(name) for i in group),
             group[0].part,

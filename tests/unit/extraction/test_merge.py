@@ -50,6 +50,37 @@ def test_single_objects_vote_and_prefer_verbatim() -> None:
         ),
     ]
     merged = merge_objects(items, schema)
-    assert merged.value["party"] == ["Acme Inc.", "Beta LLC"]
+    assert merged.value["party"] == ["Acme Inc."]  # Beta LLC: named by one later part only
     assert merged.value["term"] == "2 years"  # two parts say so
     assert merged.value["jurisdiction"] == "New York"  # a tie: the one found verbatim
+
+
+def test_an_objects_list_keeps_what_the_first_listing_part_or_several_parts_name() -> None:
+    schema = {"type": "object", "properties": {"party": {"type": "array", "items": {"type": "string"}}}}
+    items = [
+        Item({"party": []}, 1),
+        Item({"party": ["Kite Pharma", "Gilead Sciences, Inc."]}, 2),
+        Item({"party": ["Jane Roe", "Beta LLC"]}, 3),  # who signed, and a name in passing
+        Item({"party": ["KITE PHARMA, INC.", "Beta LLC"]}, 4),
+    ]
+    merged = merge_objects(items, schema)
+    # the fuller spelling of a name wins; a name two parts give is kept; one part's aside is not
+    assert merged.value["party"] == ["KITE PHARMA, INC.", "Gilead Sciences, Inc.", "Beta LLC"]
+
+
+def test_an_objects_list_drops_fragments_of_its_names() -> None:
+    schema = {"type": "object", "properties": {"party": {"type": "array", "items": {"type": "string"}}}}
+    items = [Item({"party": ["Sears, Roebuck and Co.", "Roebuck", "Co.", "Roebuck Bank"]}, 1)]
+    assert merge_objects(items, schema).value["party"] == ["Sears, Roebuck and Co.", "Roebuck Bank"]
+
+
+def test_a_fields_vote_trusts_the_parts_about_it() -> None:
+    schema = {"type": "object", "properties": {"jurisdiction": {"type": "string"}}}
+    items = [
+        Item({"jurisdiction": "Delaware"}, 1),  # "a Delaware corporation" in the opening
+        Item({"jurisdiction": "Delaware"}, 2),
+        Item({"jurisdiction": "California"}, 3),  # "governed by the laws of the State of California"
+    ]
+    relevance = {"jurisdiction": {1: 0.0, 2: 0.2, 3: 1.0}}
+    assert merge_objects(items, schema, relevance=relevance).value["jurisdiction"] == "California"
+    assert merge_objects(items, schema).value["jurisdiction"] == "Delaware"  # without it: most parts

@@ -1,0 +1,130 @@
+"""One object extracted from a contract longer than one part, through the real app, with a fake
+model that answers every part like a small model does: it names the defined term (“Company”) and
+a name without its legal form, echoes or invents what its part does not hold, takes the state of
+incorporation for the governing law, and lists who signed as parties. The merged answer keeps
+what the text supports, from the parts about each field, each value grounded."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from longdoc.api.app import create_app
+from longdoc.config import Settings
+from longdoc.inference.base import ChatMessage, GenerationParams
+from longdoc.inference.fake import FakeBackend
+from longdoc.services import Services, build_services
+from support.callers import Caller
+
+PART = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "party": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "every party to the agreement",
+        },
+        "jurisdiction": {"type": ["string", "null"], "description": "the US state whose law governs"},
+        "effective_date": {"type": ["string", "null"], "description": "the date the agreement takes effect"},
+        "term": {"type": ["string", "null"], "description": "how long the agreement lasts"},
+    },
+    "required": ["party", "jurisdiction", "effective_date", "term"],
+}
+CLAUSE = (
+    "{n}. Confidential Information disclosed under this Agreement shall be used only for the Purpose. "
+    "The Recipient shall protect it with the care it uses for its own information of like importance, "
+    "shall disclose it only to those of its employees and advisers who need to know it, and shall "
+    "return or destroy it on request, keeping no copies except as required by applicable regulation."
+)
+CONTRACT = "\n\n".join(
+    [
+        "MUTUAL CONFIDENTIALITY AGREEMENT\n\nThis Agreement is effective as of February 10, 2017, between "
+        "Kite Pharma, Inc., a Delaware corporation (“Kite”), and Gilead Sciences, Inc., a Delaware "
+        "corporation (the “Company”).",
+        *(CLAUSE.format(n=n) for n in range(1, 40)),
+        "40. This Agreement shall be governed by the laws of the State of California. The obligations of "
+        "this Agreement last for five (5) years from its effective date.",
+        "KITE PHARMA, INC.\nBy: Jane Roe, Chief Executive Officer\n\nGILEAD SCIENCES, INC.\nBy: John Doe, Secretary",
+    ]
+)
+
+
+class SmallModelFake(FakeBackend):
+    """Answers each part the way the 0.5B model was seen to."""
+
+    def _reply(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        found = PART.search(messages[-1].content)
+        part = found.group(1) if found else ""
+        party = []
+        if "between" in part:
+            party = ["Kite Pharma", "Company", "Gilead Sciences"]
+        if "By: Jane Roe" in part:
+            party = ["KITE PHARMA, INC.", "Jane Roe", "GILEAD SCIENCES"]
+        jurisdiction = "the state whose law governs"
+        if "Delaware corporation" in part:
+            jurisdiction = "Delaware"
+        if "State of California" in part:
+            jurisdiction = "California"
+        date = "2017-02-10" if "February 10, 2017" in part else "2023-01-01"
+        term = "five (5) years" if "five (5) years" in part else "2 years"
+        return json.dumps(
+            {"party": party, "jurisdiction": jurisdiction, "effective_date": date, "term": term}
+        )
+
+
+@pytest.fixture
+def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
+    backend = {"kind": "fake", "context_window": 8_192, "prompt_budget_tokens": 1_200}
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        storage={"database_url": database_url},
+        inference={"backends": {"embedded": backend}},
+    )
+    built = build_services(settings)
+    built.backends["embedded"] = SmallModelFake()
+    yield built
+    built.close()
+
+
+def test_one_object_takes_each_field_from_the_text_that_supports_it(services: Services) -> None:
+    with TestClient(create_app(services)) as client:
+        caller = Caller(client, services.keys.create_key("alice"))
+        response = client.post(
+            "/compatible-mode/v1/chat/completions",
+            headers=caller.headers,
+            json={
+                "model": "qwen-long",
+                "messages": [
+                    {"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "system", "content": CONTRACT},
+                    {
+                        "role": "user",
+                        "content": "Extract the parties, governing law, effective date and term.",
+                    },
+                ],
+                "response_format": {"type": "json_schema", "json_schema": {"name": "nda", "schema": SCHEMA}},
+                "x_grounding": True,
+            },
+        )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["x_context"]["passages"]) >= 2  # read in parts
+    answer = json.loads(body["choices"][0]["message"]["content"])
+    sources = answer.pop("_source")
+    assert answer == {
+        "party": ["Kite Pharma, Inc.", "Gilead Sciences, Inc."],  # whole names; no “Company”, no signer
+        "jurisdiction": "California",  # the governing-law clause, not the state of incorporation
+        "effective_date": "2017-02-10",  # the invented dates of other parts found nowhere
+        "term": "five (5) years",  # "2 years" is written nowhere
+    }
+    for source in sources:
+        assert CONTRACT[source["start"] : source["end"]] == source["text"]
+    by_field = {s["field"]: s["text"] for s in sources}
+    assert by_field["effective_date"] == "February 10, 2017"
+    assert by_field["jurisdiction"] == "California"

@@ -50,6 +50,7 @@ NUMERIC_FIELDS = re.compile(
     r"price|amount|cost|total|fee|quantity|qty|count|salary|revenue|价|金额|数量|费用|総額|価格|金額",
     re.IGNORECASE,
 )
+NESTED_LIST_ITEMS = 32  # the most elements one part gives for a list inside an item
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -161,17 +162,22 @@ def classification_labels(instruction: str) -> list[str]:
 
 
 def part_schema(target: TargetSchema) -> dict[str, Any]:
-    """What one part is extracted under: strings at the leaves (as written), every field nullable."""
-    return _loosen(target.schema)
+    """What one part is extracted under: strings at the leaves (as written), every field nullable,
+    and lists inside an item at most ``NESTED_LIST_ITEMS`` long (a small model can repeat one
+    element until it runs out of tokens)."""
+    return _loosen(target.schema, nested=False)
 
 
-def _loosen(schema: dict[str, Any]) -> dict[str, Any]:
+def _loosen(schema: dict[str, Any], nested: bool = True) -> dict[str, Any]:
     kind = schema.get("type")
     kinds = set(kind) if isinstance(kind, list) else {kind}
     if "enum" in schema:
         return {"type": ["string", "null"], "enum": [*schema["enum"], None]}
     if "array" in kinds:
-        return {"type": "array", "items": _loosen(schema.get("items", {"type": "string"}))}
+        loose = {"type": "array", "items": _loosen(schema.get("items", {"type": "string"}))}
+        if nested:
+            loose["maxItems"] = min(int(schema.get("maxItems", NESTED_LIST_ITEMS)), NESTED_LIST_ITEMS)
+        return loose
     if "object" in kinds or "properties" in schema:
         properties = schema.get("properties", {})
         if not properties:

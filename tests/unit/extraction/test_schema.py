@@ -1,4 +1,10 @@
-from longdoc.extraction.schema import TargetSchema, asks_for_json, derive_schema, part_schema
+from longdoc.extraction.schema import (
+    NESTED_LIST_ITEMS,
+    TargetSchema,
+    asks_for_json,
+    derive_schema,
+    part_schema,
+)
 
 SEED = (
     "From these two product manuals, extract all product information as a JSON array; each object "
@@ -52,6 +58,17 @@ def test_part_schema_reads_strings_and_allows_null() -> None:
     assert item["properties"]["price"] == {"type": ["string", "null"]}
     enum = part_schema(derive_schema("Classify as one of: a1, b2 (JSON)"))
     assert enum["properties"]["label"]["enum"] == ["a1", "b2", None]
+
+
+def test_lists_inside_an_item_are_bounded_in_a_part() -> None:
+    listed = {"type": "array", "items": {"type": "string"}}
+    target = TargetSchema.given(
+        {"type": "object", "properties": {"party": listed, "tag": listed}}, frozenset()
+    )
+    assert "maxItems" not in part_schema(TargetSchema.given(listed, frozenset()))  # the answer's own list
+    assert part_schema(target)["properties"]["party"]["maxItems"] == NESTED_LIST_ITEMS
+    short = {"type": "object", "properties": {"p": {**listed, "maxItems": 3}, "tag": listed}}
+    assert part_schema(TargetSchema.given(short, frozenset()))["properties"]["p"]["maxItems"] == 3
 
 
 def test_a_list_wrapped_in_an_object_is_read_as_the_list() -> None:

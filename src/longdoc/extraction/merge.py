@@ -3,8 +3,11 @@
 Arrays: items are concatenated in document order, and an item whose key fields (``x_dedupe_keys``,
 else inferred: an id/model/sku/code field, else a name/title field, else all fields) equal an
 earlier one's after normalisation is merged into it — the first keeps its values and takes the
-fields it lacks from the repeat, and both sets of sources. Single objects: each field takes the
-value most parts agree on; a tie goes to the value found verbatim in the text, then the earliest.
+fields it lacks from the repeat, and both sets of sources; a name compares without its legal form
+("Nike" is "NIKE, Inc.", which is kept). Single objects: each field takes the value with most
+votes, each part's vote weighted by how well the part matches the field; a tie goes to the value
+found verbatim in the text, then the earliest. A list inside an object keeps the elements the
+earliest part listing any gave, or several parts did, less fragments of another's name.
 """
 
 from __future__ import annotations

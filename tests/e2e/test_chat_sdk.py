@@ -60,22 +60,31 @@ def ask(client: openai.OpenAI, messages: list[dict[str, str]], **extra: object) 
 
 
 def test_upload_and_ask_with_fileid(client: openai.OpenAI, manual_id: str) -> None:
-    answer = ask(client, [
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "system", "content": f"fileid://{manual_id}"},
-        {"role": "user", "content": "How many months of warranty does the X1 have?"},
-    ])
+    answer = ask(
+        client,
+        [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "system", "content": f"fileid://{manual_id}"},
+            {"role": "user", "content": "How many months of warranty does the X1 have?"},
+        ],
+    )
     assert "24" in answer
 
 
 def test_two_ids_comma_separated(client: openai.OpenAI, manual_id: str, recipe_id: str) -> None:
-    completion = client.chat.completions.create(model="qwen-long", temperature=0, messages=[
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "system", "content": f"fileid://{manual_id},fileid://{recipe_id}"},
-        {"role": "user", "content": "At how many degrees Celsius is the bread baked?"},
-    ])
+    completion = client.chat.completions.create(
+        model="qwen-long",
+        temperature=0,
+        messages=[
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "system", "content": f"fileid://{manual_id},fileid://{recipe_id}"},
+            {"role": "user", "content": "At how many degrees Celsius is the bread baked?"},
+        ],
+    )
     assert "220" in (completion.choices[0].message.content or "")
-    files_tokens = sum((client.files.retrieve(i).model_extra or {})["x_tokens"] for i in (manual_id, recipe_id))
+    files_tokens = sum(
+        (client.files.retrieve(i).model_extra or {})["x_tokens"] for i in (manual_id, recipe_id)
+    )
     assert completion.usage is not None and completion.usage.prompt_tokens >= files_tokens
 
 
@@ -98,17 +107,23 @@ def test_two_system_messages_and_a_document_appended_after_an_answer(
 
 
 def test_plain_text_documents(client: openai.OpenAI) -> None:
-    answer = ask(client, [
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "system", "content": RECIPE},
-        {"role": "user", "content": "At how many degrees Celsius is the bread baked?"},
-    ])
+    answer = ask(
+        client,
+        [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "system", "content": RECIPE},
+            {"role": "user", "content": "At how many degrees Celsius is the bread baked?"},
+        ],
+    )
     assert "220" in answer
 
 
 def test_streaming_with_include_usage(client: openai.OpenAI, manual_id: str) -> None:
     stream = client.chat.completions.create(
-        model="qwen-long", temperature=0, stream=True, stream_options={"include_usage": True},
+        model="qwen-long",
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
         messages=[
             {"role": "system", "content": "You are a helpful assistant."},
             {"role": "system", "content": f"fileid://{manual_id}"},
@@ -133,10 +148,14 @@ def test_the_parsing_in_progress_retry_loop(client: openai.OpenAI, tmp_path: Pat
     waits = 0
     while True:  # the seed's loop, as users write it
         try:
-            client.chat.completions.create(model="qwen-long", max_tokens=5, messages=[
-                {"role": "system", "content": f"fileid://{file.id}"},
-                {"role": "user", "content": "hi"},
-            ])
+            client.chat.completions.create(
+                model="qwen-long",
+                max_tokens=5,
+                messages=[
+                    {"role": "system", "content": f"fileid://{file.id}"},
+                    {"role": "user", "content": "hi"},
+                ],
+            )
             break
         except openai.BadRequestError as e:
             if "File parsing in progress" in str(e):
@@ -152,15 +171,26 @@ def test_the_parsing_in_progress_retry_loop(client: openai.OpenAI, tmp_path: Pat
 def test_json_schema_extraction_validates(client: openai.OpenAI, manual_id: str) -> None:
     schema = {
         "type": "object",
-        "properties": {"model": {"type": "string"}, "price": {"type": "number"}, "warranty_months": {"type": "integer"}},
+        "properties": {
+            "model": {"type": "string"},
+            "price": {"type": "number"},
+            "warranty_months": {"type": "integer"},
+        },
         "required": ["model", "price", "warranty_months"],
         "additionalProperties": False,
     }
-    content = ask(client, [
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "system", "content": f"fileid://{manual_id}"},
-        {"role": "user", "content": "Extract the product's model, price and warranty in months as JSON."},
-    ], response_format={"type": "json_schema", "json_schema": {"name": "product", "schema": schema, "strict": True}})
+    content = ask(
+        client,
+        [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "system", "content": f"fileid://{manual_id}"},
+            {"role": "user", "content": "Extract the product's model, price and warranty in months as JSON."},
+        ],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "product", "schema": schema, "strict": True},
+        },
+    )
     value = json.loads(content)
     assert set(value) == {"model", "price", "warranty_months"}
     assert isinstance(value["price"], int | float) and isinstance(value["warranty_months"], int)

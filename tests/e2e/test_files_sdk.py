@@ -102,7 +102,10 @@ def test_health_readiness_metrics_and_docs(server: LongdocServer) -> None:
     while (ready := raw(server, "GET", "/readyz")).status_code == 503 and time.monotonic() < deadline:
         assert ready.json()["checks"]["store"] is True  # only the model may still be loading
         time.sleep(0.5)
-    assert ready.status_code == 200 and ready.json() == {"ready": True, "checks": {"store": True, "models": True}}
+    assert ready.status_code == 200 and ready.json() == {
+        "ready": True,
+        "checks": {"store": True, "models": True},
+    }
     raw(server, "GET", "/v1/files", server.api_key)
     metrics = raw(server, "GET", "/metrics").text
     assert 'longdoc_http_requests_total{method="GET",route="/v1/files",status="200"}' in metrics

@@ -63,13 +63,18 @@ def price(
     model: ModelEntry, input_tokens: int, output_tokens: int, *, free_tokens: int = 0, discount: float = 1.0
 ) -> Charge:
     """What a call costs: free tokens pay for input first, then output; the rest at list × discount."""
-    p_in, p_out = pico_per_token(model.price_input_per_million), pico_per_token(model.price_output_per_million)
+    p_in, p_out = (
+        pico_per_token(model.price_input_per_million),
+        pico_per_token(model.price_output_per_million),
+    )
     free_in = min(free_tokens, input_tokens)
     free_out = min(free_tokens - free_in, output_tokens)
     list_cost = input_tokens * p_in + output_tokens * p_out
     billable = (input_tokens - free_in) * p_in + (output_tokens - free_out) * p_out
     cost = (billable * Decimal(str(discount))).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-    return Charge(free_in + free_out, int(list_cost.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)), int(cost))
+    return Charge(
+        free_in + free_out, int(list_cost.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)), int(cost)
+    )
 
 
 class _AlreadyBilled(Exception):
@@ -104,7 +109,9 @@ class UsageLedger:
         now = self._clock()
         discount = self._settings.discount if billing.batch else 1.0
         try:
-            record, record_id = self._write(billing, model, now, discount, input_tokens, output_tokens, cached_tokens)
+            record, record_id = self._write(
+                billing, model, now, discount, input_tokens, output_tokens, cached_tokens
+            )
         except _AlreadyBilled:  # another worker billed this batch line a moment ago
             with self._db.read() as conn:
                 existing = self._usage.by_usage_key(conn, billing.usage_key or "")

@@ -26,7 +26,9 @@ _NAME_CACHE = 10_000
 
 
 class Counters(Protocol):
-    def add(self, window_start: int, window_seconds: int, increments: Mapping[str, int]) -> dict[str, int]: ...
+    def add(
+        self, window_start: int, window_seconds: int, increments: Mapping[str, int]
+    ) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class RateLimiter:
         s = self._settings
         override = self._settings.accounts.get(self._name_of(account_id) or "") if s.accounts else None
         if override is None:
-            return Limits(s.key_requests_per_minute, s.key_tokens_per_minute, s.requests_per_minute, s.tokens_per_minute)
+            return Limits(
+                s.key_requests_per_minute, s.key_tokens_per_minute, s.requests_per_minute, s.tokens_per_minute
+            )
         return Limits(
             override.key_requests_per_minute or s.key_requests_per_minute,
             override.key_tokens_per_minute or s.key_tokens_per_minute,
@@ -74,26 +78,51 @@ class RateLimiter:
             counts = self._counters.add(
                 window,
                 self._settings.window_seconds,
-                {names.key_requests: 1, names.account_requests: 1, names.key_tokens: 0, names.account_tokens: 0},
+                {
+                    names.key_requests: 1,
+                    names.account_requests: 1,
+                    names.key_tokens: 0,
+                    names.account_tokens: 0,
+                },
             )
         except Exception:  # an unreachable counter store must not take the service down with it
             log.warning("rate-limit counters unavailable; request admitted unchecked", exc_info=True)
             return
         span = f"{self._settings.window_seconds} s"
         checks = (
-            (counts[names.key_requests], limits.key_requests, f"this API key allows {limits.key_requests:,} requests per {span}"),
-            (counts[names.account_requests], limits.account_requests, f"this account allows {limits.account_requests:,} requests per {span}"),
+            (
+                counts[names.key_requests],
+                limits.key_requests,
+                f"this API key allows {limits.key_requests:,} requests per {span}",
+            ),
+            (
+                counts[names.account_requests],
+                limits.account_requests,
+                f"this account allows {limits.account_requests:,} requests per {span}",
+            ),
         )
         for used, limit, what in checks:
             if used > limit:
-                raise RateLimited(f"Requests rate limit exceeded: {what}. Retry after {left:.0f} s.", retry_after=left)
+                raise RateLimited(
+                    f"Requests rate limit exceeded: {what}. Retry after {left:.0f} s.", retry_after=left
+                )
         token_checks = (
-            (counts[names.key_tokens], limits.key_tokens, f"this API key allows {limits.key_tokens:,} tokens per {span}"),
-            (counts[names.account_tokens], limits.account_tokens, f"this account allows {limits.account_tokens:,} tokens per {span}"),
+            (
+                counts[names.key_tokens],
+                limits.key_tokens,
+                f"this API key allows {limits.key_tokens:,} tokens per {span}",
+            ),
+            (
+                counts[names.account_tokens],
+                limits.account_tokens,
+                f"this account allows {limits.account_tokens:,} tokens per {span}",
+            ),
         )
         for used, limit, what in token_checks:
             if used >= limit:
-                raise RateLimited(f"Tokens rate limit exceeded: {what}. Retry after {left:.0f} s.", retry_after=left)
+                raise RateLimited(
+                    f"Tokens rate limit exceeded: {what}. Retry after {left:.0f} s.", retry_after=left
+                )
 
     def charge_tokens(self, account_id: str, key_id: str | None, tokens: int) -> None:
         """Count tokens a call spent against its key's and account's window."""

@@ -35,4 +35,6 @@ class FileRecord(BaseModel):
     pages: int | None = None
     tokens: int | None = None
     parsed_sha256: str | None = None
-    index_sha256: str | None = None  # the file's lexical retrieval index; None for files parsed before indexes
+    index_sha256: str | None = (
+        None  # the file's lexical retrieval index; None for files parsed before indexes
+    )

@@ -137,7 +137,9 @@ class DocumentBuilder:
         self._tables.append(Table(page=self.page_number or 1, start=start, end=self._length))
 
     def error(self, reason: str, *, page: int | None = None, category: str = "parse") -> None:
-        self._errors.append(PageError(page=page if page is not None else self.page_number, reason=reason, category=category))
+        self._errors.append(
+            PageError(page=page if page is not None else self.page_number, reason=reason, category=category)
+        )
 
     def build(self) -> Document:
         self.end_page()

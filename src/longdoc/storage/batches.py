@@ -109,9 +109,7 @@ class BatchRepository:
         values = batch.model_dump(exclude={"request_counts", "metadata", "errors"})
         values |= {k: getattr(batch.request_counts, k) for k in _COUNTS}
         conn.execute(
-            insert(batches).values(
-                **values, errors=None, user_metadata=batch.metadata, seq=time.time_ns()
-            )
+            insert(batches).values(**values, errors=None, user_metadata=batch.metadata, seq=time.time_ns())
         )
 
     def get(self, conn: Connection, account_id: str, batch_id: str) -> Batch | None:
@@ -188,7 +186,9 @@ class BatchRepository:
         ).all()
         return [PendingLine(r.line_no, r.custom_id, r.request) for r in rows]
 
-    def finish_line(self, conn: Connection, batch_id: str, line_no: int, state: LineState, result: str) -> bool:
+    def finish_line(
+        self, conn: Connection, batch_id: str, line_no: int, state: LineState, result: str
+    ) -> bool:
         """Record a pending line's answer and count it; False (nothing written) if it was answered already."""
         done = conn.execute(
             update(batch_lines)

@@ -156,7 +156,9 @@ class UsageRepository:
 
     def free_used(self, conn: Connection, account_id: str, model: str) -> int:
         used = conn.execute(
-            select(free_quotas.c.used).where(free_quotas.c.account_id == account_id, free_quotas.c.model == model)
+            select(free_quotas.c.used).where(
+                free_quotas.c.account_id == account_id, free_quotas.c.model == model
+            )
         ).scalar()
         return int(used or 0)
 

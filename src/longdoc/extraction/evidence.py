@@ -80,3 +80,25 @@ def supported(surface: dict[str, Any], sources: list[dict[str, Any]]) -> dict[st
         else:
             kept[name] = value if found or value in (None, "", []) else None
     return kept
+
+
+def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
+    """``surface`` without the defined terms it gives as values, and with names cut before their
+    legal form made whole — in its fields and in their lists."""
+
+    def one(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if is_defined_term(value, definitions):
+            return None
+        whole = whole_name(value, text)
+        return whole[0] if whole else value
+
+    def each(value: Any) -> Any:
+        if isinstance(value, list):
+            return [v for v in map(one, value) if v is not None]
+        return one(value)
+
+    if isinstance(surface, dict):
+        return {name: each(value) for name, value in surface.items()}
+    return one(surface)

@@ -28,7 +28,7 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
-from longdoc.extraction.evidence import DEFINITIONS_WINDOW, is_defined_term, supported, whole_name
+from longdoc.extraction.evidence import DEFINITIONS_WINDOW, named, supported
 from longdoc.extraction.grounding import NormalisedText, align
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
@@ -201,7 +201,7 @@ class DocumentExtraction:
         part_text = text[part.start : part.end]
         definitions = (part_text, text[:DEFINITIONS_WINDOW])
         for surface in raw:
-            surface = _named(surface, part_text, definitions)
+            surface = named(surface, part_text, definitions)
             if _empty(surface):
                 continue
             sources = list(self._ground(surface, window, part, document))
@@ -298,28 +298,6 @@ def _empty(surface: Any) -> bool:
     return surface is None or (
         isinstance(surface, dict) and all(v in (None, "", []) for v in surface.values())
     )
-
-
-def _named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
-    """``surface`` without the defined terms it gives as values, and with names cut before their
-    legal form made whole — in its fields and in their lists."""
-
-    def one(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        if is_defined_term(value, definitions):
-            return None
-        whole = whole_name(value, text)
-        return whole[0] if whole else value
-
-    def each(value: Any) -> Any:
-        if isinstance(value, list):
-            return [v for v in map(one, value) if v is not None]
-        return one(value)
-
-    if isinstance(surface, dict):
-        return {name: each(value) for name, value in surface.items()}
-    return one(surface)
 
 
 def _mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:

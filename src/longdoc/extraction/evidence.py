@@ -25,8 +25,9 @@ LEGAL_FORM = (
     + r")(?![\w])\.?"
 )
 _TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
-# Up to three more capitalised words of the name before its form ("Sears" → "Sears, Roebuck and Co.").
-_MORE_WORDS = r"(?:,?\s+(?:(?:&|and|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
+# Up to three more capitalised words of the name before its form ("Sears" → "Sears, Roebuck and Co.");
+# not across "and", which joins two parties as often as it sits inside one name.
+_MORE_WORDS = r"(?:,?\s+(?:(?:&|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _QUOTES = "\"'“”‘’「」『』"
 # Where defined terms are introduced: within the opening of a document and the part read.
@@ -89,10 +90,10 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     def one(value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        if is_defined_term(value, definitions):
-            return None
-        whole = whole_name(value, text)
-        return whole[0] if whole else value
+        whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
+        if whole is not None:
+            return whole[0]
+        return None if is_defined_term(value, definitions) else value
 
     def each(value: Any) -> Any:
         if isinstance(value, list):

@@ -1,6 +1,6 @@
 import pytest
 
-from longdoc.extraction.evidence import entity_key, is_defined_term, supported, whole_name
+from longdoc.extraction.evidence import entity_key, is_defined_term, named, supported, whole_name
 
 CONTRACT = (
     "This Agreement is made between Kite Pharma,\nInc., a Delaware corporation (“Kite”), and Gilead "
@@ -62,3 +62,14 @@ def test_only_values_the_part_holds_are_kept() -> None:
         "law": "California",
         "term": None,
     }
+
+
+def test_a_short_name_defined_as_a_term_is_made_whole_rather_than_dropped() -> None:
+    definitions = (CONTRACT,)
+    surface = {"party": ["Sears", "Company", "Kite Pharma"], "law": "Delaware"}
+    assert named(surface, CONTRACT, definitions) == {
+        "party": ["Sears, Roebuck and Co.", "Kite Pharma, Inc."],
+        "law": "Delaware",
+    }
+    two = "between the Company and Acme Widgets, Inc. (“Acme”)"
+    assert whole_name("Company", two) is None  # not across "and" into the next party

@@ -68,16 +68,18 @@ def rows(limit: int) -> list[tuple[str, set[str]]]:
 
 
 def labels(answer: dict[str, Any]) -> set[str]:
+    """The task's labels for an answer; a date or term that cannot be written in the task's form
+    (a day, a number of days, months or years) gives none."""
     found: set[str] = set()
     for party in answer.get("party") or []:
         found.add("party=" + _party(party))
     if answer.get("jurisdiction"):
         state = re.sub(r"(?i)^(the\s+)?(state|commonwealth)\s+of\s+", "", answer["jurisdiction"]).strip(" .")
         found.add("jurisdiction=" + _label(state))
-    if answer.get("effective_date"):
-        found.add("effective_date=" + _date(answer["effective_date"]))
-    if answer.get("term"):
-        found.add("term=" + _term(answer["term"]))
+    for name, form in (("effective_date", _date), ("term", _term)):
+        label = form(answer[name]) if answer.get(name) else None
+        if label:
+            found.add(f"{name}={label}")
     return found
 
 
@@ -92,15 +94,15 @@ def _party(value: str) -> str:
     return _label(value)
 
 
-def _date(value: str) -> str:
+def _date(value: str) -> str | None:
     written = sorted(find_dates(value), key=lambda found: found[1])
-    return written[0][0].isoformat() if written else _label(value)
+    return written[0][0].isoformat() if written else None
 
 
-def _term(value: str) -> str:
+def _term(value: str) -> str | None:
     found = re.search(r"(?i)(\d+|" + "|".join(NUMBERS) + r")\s*(?:\(\d+\)\s*)?(year|month|day)s?", value)
     if not found:
-        return _label(value)
+        return None
     number = found.group(1).lower()
     count = int(number) if number.isdigit() else NUMBERS[number]
     return f"{count}_{found.group(2).lower()}" + ("s" if count != 1 else "")  # the task writes 1_year

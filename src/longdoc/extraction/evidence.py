@@ -36,13 +36,15 @@ DEFINITIONS_WINDOW = 20_000
 
 def is_defined_term(value: str, texts: tuple[str, ...]) -> bool:
     """Whether a text introduces ``value`` as a defined term: a quoted term closing a parenthesis
-    (``(the “Company”)``, ``(collectively, “Kite”)``, ``（以下简称“甲方”）``) or after "hereinafter"."""
+    (``(the “Company”)``, ``(collectively, “Kite”)``, ``（以下简称“甲方”）``), after "hereinafter"
+    or "the term", or before "means"."""
     term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
     if not term or len(term) > 60:
         return False
     quoted = rf"[{_QUOTES}]\s*{re.escape(term).replace(chr(92) + ' ', chr(92) + 's+')}\s*[{_QUOTES}]"
     pattern = re.compile(
-        rf"{quoted}\s*[)）]|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}",
+        rf"{quoted}\s*[)）]|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}"
+        rf"|\bterm\s+{quoted}|{quoted},?\s+(?:shall\s+)?(?:means?|refers?\s+to)\b",
         re.IGNORECASE,
     )
     return any(pattern.search(text) for text in texts)

@@ -5,11 +5,13 @@ from longdoc.extraction.evidence import entity_key, is_defined_term, named, supp
 CONTRACT = (
     "This Agreement is made between Kite Pharma,\nInc., a Delaware corporation (“Kite”), and Gilead "
     "Sciences, Inc. (together with its affiliates, the “Company”), and Sears, Roebuck and Co. "
-    '(hereinafter referred to as "Sears"). 甲公司（以下简称“甲方”）。 The “Purpose” is defined below.'
+    '(hereinafter referred to as "Sears"). 甲公司（以下简称“甲方”）。 The “Purpose” is defined below; the term “Employer” shall mean Acme and “Recipient” means Beta.'
 )
 
 
-@pytest.mark.parametrize("term", ["Kite", "Company", "the Company", "Sears", "甲方", "“Company”"])
+@pytest.mark.parametrize(
+    "term", ["Kite", "Company", "the Company", "Sears", "甲方", "“Company”", "Employer", "Recipient"]
+)
 def test_defined_terms_are_recognised(term: str) -> None:
     assert is_defined_term(term, (CONTRACT,))
 

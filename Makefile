@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[$(EXTRAS),bench]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS),bench,embedded-1p5b]'
 	@for script in bench/*_bench.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:

@@ -88,9 +88,11 @@ def _label(value: str) -> str:
 
 
 def _party(value: str) -> str:
-    """The task's spelling of a name: no commas, "&" as "and", "L.P." / "L.L.C." as "LP" / "LLC"."""
+    """The task's spelling of a name: no commas, "&" as "and", legal forms abbreviated ("L.P." →
+    "LP", "L.L.C." → "LLC", "Incorporated" → "Inc.", "Limited" → "Ltd.")."""
     value = re.sub(r"\s*&\s*", " and ", value.replace(",", ""))
     value = re.sub(r"\bL\.\s?L\.\s?C\.", "LLC", re.sub(r"\bL\.\s?P\.", "LP", value))
+    value = re.sub(r"(?i)\bIncorporated\b", "Inc.", re.sub(r"(?i)\bLimited\b", "Ltd.", value))
     return _label(value)
 
 

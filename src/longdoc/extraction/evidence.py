@@ -4,9 +4,10 @@ A small model reading a part answers every field, supported or not: it echoes th
 description ("the state whose laws govern it"), invents a plausible date, or writes the short
 label a contract defines for a party (“Company”, “Counterparty”) instead of the party. Before
 the parts are merged, a single object keeps only the values found in its part (``supported``),
-and any answer drops values the document introduces as a defined term (``(the “Company”)``):
-such a term refers to a value, it is not one. A name cut before its legal form ("Kite Pharma"
-where the text says "Kite Pharma, Inc.") takes the form as written (``whole_name``).
+and any answer drops values the document introduces as a defined term (``(the “Company”)``),
+which refer to a value rather than give it, and descriptions the text only writes after "a"
+("a Delaware corporation"). A name cut before its legal form ("Kite Pharma" where the text says
+"Kite Pharma, Inc.") takes the form as written (``whole_name``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def whole_name(value: str, text: str) -> tuple[str, int, int] | None:
     return None
 
 
+def is_description(value: str, text: str) -> bool:
+    """Whether ``value`` ends in a lower-case word and ``text`` writes it only after "a"/"an":
+    "Delaware corporation" in "a Delaware corporation" describes a party, it does not name one."""
+    words = value.split()
+    if not words or not words[-1][:1].islower():
+        return False
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    found = [m.start() for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, re.IGNORECASE)]
+    return bool(found) and all(_ARTICLE_BEFORE.search(text[max(0, at - 4) : at]) for at in found)
+
+
 def entity_key(folded: str) -> str:
     """A case-folded name without its trailing legal form ("kite pharma, inc." → "kite pharma")."""
     return _TRAILING_FORM.sub("", folded)
@@ -95,7 +107,9 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:
             return whole[0]
-        return None if is_defined_term(value, definitions) else value
+        if is_defined_term(value, definitions) or is_description(value, text):
+            return None
+        return value
 
     def each(value: Any) -> Any:
         if isinstance(value, list):

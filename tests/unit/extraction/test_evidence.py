@@ -1,6 +1,13 @@
 import pytest
 
-from longdoc.extraction.evidence import entity_key, is_defined_term, named, supported, whole_name
+from longdoc.extraction.evidence import (
+    entity_key,
+    is_defined_term,
+    is_description,
+    named,
+    supported,
+    whole_name,
+)
 
 CONTRACT = (
     "This Agreement is made between Kite Pharma,\nInc., a Delaware corporation (“Kite”), and Gilead "
@@ -75,3 +82,10 @@ def test_a_short_name_defined_as_a_term_is_made_whole_rather_than_dropped() -> N
     }
     two = "between the Company and Acme Widgets, Inc. (“Acme”)"
     assert whole_name("Company", two) is None  # not across "and" into the next party
+
+
+def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -> None:
+    assert is_description("Delaware corporation", CONTRACT)
+    assert not is_description("Delaware", CONTRACT)  # a name: the last word is capitalised
+    assert not is_description("corporation", "the corporation and a corporation")
+    assert named({"party": ["Delaware corporation", "Acme"]}, CONTRACT, (CONTRACT,)) == {"party": ["Acme"]}

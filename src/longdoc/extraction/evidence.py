@@ -42,7 +42,7 @@ def is_defined_term(value: str, texts: tuple[str, ...]) -> bool:
     term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
     if not term or len(term) > 60:
         return False
-    quoted = rf"[{_QUOTES}]\s*{re.escape(term).replace(chr(92) + ' ', chr(92) + 's+')}\s*[{_QUOTES}]"
+    quoted = rf"[{_QUOTES}]\s*{_spaced(term)}\s*[{_QUOTES}]"
     pattern = re.compile(
         rf"{quoted}\s*[)）]|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}"
         rf"|\bterm\s+{quoted}|{quoted},?\s+(?:shall\s+)?(?:means?|refers?\s+to)\b",
@@ -51,20 +51,18 @@ def is_defined_term(value: str, texts: tuple[str, ...]) -> bool:
     return any(pattern.search(text) for text in texts)
 
 
-def whole_name(value: str, text: str) -> tuple[str, int, int] | None:
-    """``value`` followed in ``text`` by a legal form, maybe after a few more capitalised words of
-    the name ("Kite Pharma" → "Kite Pharma, Inc.", "Altimo Holdings" → "Altimo Holdings & Investments Ltd."):
-    (the name as written, with its spaces made single, start, end); None when ``value`` already ends in one or no occurrence
-    is followed by one."""
+def whole_name(value: str, text: str) -> str | None:
+    """``value`` as ``text`` writes it followed by a legal form, maybe after a few more capitalised
+    words of the name ("Kite Pharma" → "Kite Pharma, Inc.", "Altimo Holdings" → "Altimo Holdings &
+    Investments Ltd."), spaces made single; None when ``value`` already ends in a form or no
+    occurrence is followed by one."""
     name = value.strip()
     if not name or _TRAILING_FORM.search(name) or not name[:1].isupper():
         return None
-    words = r"\s+".join(re.escape(w) for w in name.split())
-    for found in re.finditer(
-        rf"(?<!\w)(?i:{words}){_MORE_WORDS}(?:,?\s+(?:(?:&|and)\s+)?{LEGAL_FORM})+", text
-    ):
+    pattern = rf"(?<!\w)(?i:{_spaced(name)}){_MORE_WORDS}(?:,?\s+(?:(?:&|and)\s+)?{LEGAL_FORM})+"
+    for found in re.finditer(pattern, text):
         if not _ARTICLE_BEFORE.search(text[max(0, found.start() - 4) : found.start()]):
-            return " ".join(found.group(0).split()), found.start(), found.end()
+            return " ".join(found.group(0).split())
     return None
 
 
@@ -74,8 +72,7 @@ def is_description(value: str, text: str) -> bool:
     words = value.split()
     if not words or not words[-1][:1].islower():
         return False
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    found = [m.start() for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, re.IGNORECASE)]
+    found = [m.start() for m in re.finditer(rf"(?<!\w){_spaced(value)}(?!\w)", text, re.IGNORECASE)]
     return bool(found) and all(_ARTICLE_BEFORE.search(text[max(0, at - 4) : at]) for at in found)
 
 
@@ -98,15 +95,15 @@ def supported(surface: dict[str, Any], sources: list[dict[str, Any]]) -> dict[st
 
 
 def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
-    """``surface`` without the defined terms it gives as values, and with names cut before their
-    legal form made whole — in its fields and in their lists."""
+    """``surface`` without the defined terms and descriptions it gives as values, and with names
+    cut before their legal form made whole — in its fields and in their lists."""
 
     def one(value: Any) -> Any:
         if not isinstance(value, str):
             return value
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:
-            return whole[0]
+            return whole
         if is_defined_term(value, definitions) or is_description(value, text):
             return None
         return value
@@ -119,3 +116,8 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     if isinstance(surface, dict):
         return {name: each(value) for name, value in surface.items()}
     return one(surface)
+
+
+def _spaced(value: str) -> str:
+    """A pattern for ``value``'s words with any run of spaces or line breaks between them."""
+    return r"\s+".join(re.escape(word) for word in value.split())

@@ -66,11 +66,6 @@ def key_text(value: Any) -> str:
     return re.sub(r"[\W_]+", "", folded)
 
 
-def key_text_words(value: Any) -> str:
-    """A string value NFKC-normalised and case folded, words kept apart ("" for other values)."""
-    return unicodedata.normalize("NFKC", value).casefold() if isinstance(value, str) else ""
-
-
 def merge_items(items: Sequence[Item], keys: Sequence[str]) -> list[Item]:
     """Items in order, repeats (equal key fields) merged into their first occurrence."""
     kept: list[Item] = []
@@ -147,7 +142,12 @@ def merge_objects(
 def _whole(elements: Sequence[Item]) -> list[Item]:
     """The elements that are not a run of another's words ("Roebuck and Co." beside "Sears, Roebuck
     and Co."): a small model splits a name at its commas."""
-    words = [" ".join(re.findall(r"\w+", key_text_words(e.value))) for e in elements]
+    words = [
+        " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", e.value).casefold()))
+        if isinstance(e.value, str)
+        else ""
+        for e in elements
+    ]
     return [
         e
         for e, mine in zip(elements, words, strict=True)

@@ -13,11 +13,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from longdoc.api.app import create_app
-from longdoc.config import Settings
 from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.fake import FakeBackend
-from longdoc.services import Services, build_services
+from longdoc.services import Services
 from support.callers import Caller
+from support.fakes import services_with_model
 from support.jobs import drain_jobs
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "data" / "documents"
@@ -42,16 +42,8 @@ class ReadingFake(FakeBackend):
 
 @pytest.fixture
 def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
-    backend = {"kind": "fake", "context_window": 8_192, "prompt_budget_tokens": 3_000}
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        storage={"database_url": database_url},
-        inference={"backends": {"embedded": backend}},
-    )
-    built = build_services(settings)
-    built.backends["embedded"] = ReadingFake()  # the chat engine serves from this same mapping
-    yield built
-    built.close()
+    with services_with_model(ReadingFake(), tmp_path, database_url, prompt_budget_tokens=3_000) as built:
+        yield built
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from longdoc.api.app import create_app
-from longdoc.config import Settings
 from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.fake import FakeBackend
-from longdoc.services import Services, build_services
+from longdoc.services import Services
 from support.callers import Caller
+from support.fakes import services_with_model
 
 PART = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
 SCHEMA = {
@@ -80,16 +80,8 @@ class SmallModelFake(FakeBackend):
 
 @pytest.fixture
 def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
-    backend = {"kind": "fake", "context_window": 8_192, "prompt_budget_tokens": 1_200}
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        storage={"database_url": database_url},
-        inference={"backends": {"embedded": backend}},
-    )
-    built = build_services(settings)
-    built.backends["embedded"] = SmallModelFake()
-    yield built
-    built.close()
+    with services_with_model(SmallModelFake(), tmp_path, database_url, prompt_budget_tokens=1_200) as built:
+        yield built
 
 
 def test_one_object_takes_each_field_from_the_text_that_supports_it(services: Services) -> None:

@@ -137,3 +137,10 @@ def test_dashscope_routes_speak_dashscope_errors(client) -> None:  # type: ignor
     assert response.status_code == 404
     assert set(body) == {"code", "message", "request_id"}
     assert body["request_id"] == response.headers["x-request-id"]
+
+
+def test_a_method_a_route_does_not_serve_is_405_in_its_protocol(client, alice: Caller) -> None:  # type: ignore[no-untyped-def]
+    response = client.put("/v1/files", headers=alice.headers)
+    assert_openai_error(response, 405, message="Method PUT is not allowed on /v1/files")
+    dashscope = client.get("/api/v1/services/aigc/text-generation/generation", headers=alice.headers)
+    assert dashscope.status_code == 405 and dashscope.json()["code"] == "InvalidParameter"

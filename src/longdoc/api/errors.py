@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from longdoc.core.errors import AuthenticationFailed, InvalidRequest, LongdocError, NotFound
+from longdoc.core.errors import AuthenticationFailed, InvalidRequest, LongdocError, MethodNotAllowed, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,7 @@ def install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 401:
             error = AuthenticationFailed(str(exc.detail))
         elif exc.status_code == 405:
-            error = InvalidRequest(f"Method {request.method} is not allowed on {request.url.path}")
-            error.status = 405
+            error = MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}")
         else:
             error = InvalidRequest(str(exc.detail))
             error.status = exc.status_code

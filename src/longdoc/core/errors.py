@@ -10,7 +10,8 @@ engines raise these without knowing who called them::
     │   ├── TooLarge                  400  BadRequest.TooLarge (a file, a message, a context)
     │   ├── FetchFailed               400  a doc_url could not be fetched (the message names URL and reason)
     │   │   └── FetchRefused          400  a doc_url points at a loopback/private/metadata address
-    │   └── QuotaExceeded             400  account file-count / storage limits
+    │   ├── QuotaExceeded             400  account file-count / storage limits
+    │   └── MethodNotAllowed          405  a route called with a method it does not serve
     ├── AuthenticationFailed          401  invalid_api_key / InvalidApiKey
     ├── AccessDenied                  403  AccessDenied
     ├── NotFound                      404  unknown ids (and other accounts' ids)
@@ -68,6 +69,10 @@ class FetchRefused(FetchFailed):
 
 class QuotaExceeded(InvalidRequest):
     openai_code = "quota_exceeded"
+
+
+class MethodNotAllowed(InvalidRequest):
+    status = 405
 
 
 class AuthenticationFailed(LongdocError):

@@ -3,8 +3,8 @@
 A small model reading a part answers every field, supported or not: it echoes the field's
 description ("the state whose laws govern it"), invents a plausible date, or writes the short
 label a contract defines for a party (“Company”, “Counterparty”) instead of the party. Before
-the parts are merged, a single object keeps only the values found in its part (``supported``),
-and any answer drops values the document introduces as a defined term (``(the “Company”)``),
+the parts are merged, a single object keeps only the values found in its part (``supported``), a
+list only the items most of whose values are (``mostly_grounded``), and any answer drops values the document introduces as a defined term (``(the “Company”)``),
 which refer to a value rather than give it, and descriptions the text only writes after "a"
 ("a Delaware corporation"). A name cut before its legal form ("Kite Pharma" where the text says
 "Kite Pharma, Inc.") takes the form as written (``whole_name``).
@@ -92,6 +92,16 @@ def supported(surface: dict[str, Any], sources: list[dict[str, Any]]) -> dict[st
         else:
             kept[name] = value if found or value in (None, "", []) else None
     return kept
+
+
+def mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:
+    """Whether at least half of a list item's given fields were found in its part (else the model
+    made it up)."""
+    if not isinstance(surface, dict):
+        return bool(sources)
+    given = [name for name, value in surface.items() if value not in (None, "", [])]
+    found = {s["field"] for s in sources}
+    return bool(given) and 2 * len(found & set(given)) >= len(given)
 
 
 def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:

@@ -28,7 +28,7 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
-from longdoc.extraction.evidence import DEFINITIONS_WINDOW, named, supported
+from longdoc.extraction.evidence import DEFINITIONS_WINDOW, mostly_grounded, named, supported
 from longdoc.extraction.grounding import NormalisedText, align
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
@@ -216,7 +216,7 @@ class DocumentExtraction:
             elif (
                 job.target.is_array
                 and self._settings.drop_ungrounded
-                and not _mostly_grounded(surface, sources)
+                and not mostly_grounded(surface, sources)
             ):
                 continue
             typed = conform(surface, item_schema, job.target.plain_numbers)
@@ -298,12 +298,3 @@ def _empty(surface: Any) -> bool:
     return surface is None or (
         isinstance(surface, dict) and all(v in (None, "", []) for v in surface.values())
     )
-
-
-def _mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:
-    """At least half of an item's given fields were found in its part (else the model made it up)."""
-    if not isinstance(surface, dict):
-        return bool(sources)
-    given = [name for name, value in surface.items() if value not in (None, "", [])]
-    found = {s["field"] for s in sources}
-    return bool(given) and 2 * len(found & set(given)) >= len(given)

@@ -4,10 +4,11 @@ A small model reading a part answers every field, supported or not: it echoes th
 description ("the state whose laws govern it"), invents a plausible date, or writes the short
 label a contract defines for a party (“Company”, “Counterparty”) instead of the party. Before
 the parts are merged, a single object keeps only the values found in its part (``supported``), a
-list only the items most of whose values are (``mostly_grounded``), and any answer drops values the document introduces as a defined term (``(the “Company”)``),
-which refer to a value rather than give it, and descriptions the text only writes after "a"
-("a Delaware corporation"). A name cut before its legal form ("Kite Pharma" where the text says
-"Kite Pharma, Inc.") takes the form as written (``whole_name``).
+list only the items most of whose values are (``mostly_grounded``), and any answer drops values
+the document introduces as a defined term (``(the “Company”)``), which refer to a value rather
+than give it, and descriptions the text only writes after "a" ("a Delaware corporation"). A
+name cut before its legal form ("Kite Pharma" where the text says "Kite Pharma, Inc.") takes
+the form as written (``whole_name``).
 """
 
 from __future__ import annotations

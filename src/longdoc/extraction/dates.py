@@ -42,7 +42,7 @@ def parse_date(value: str) -> date | None:
     """The day ``value`` names when it is nothing but a date; else None."""
     stripped = value.strip().rstrip(".")
     for when, start, end in find_dates(stripped):
-        if start == 0 and end >= len(stripped) - 1:
+        if start == 0 and end == len(stripped):
             return when
     return None
 

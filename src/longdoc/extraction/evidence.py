@@ -106,27 +106,28 @@ def mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:
 
 
 def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
-    """``surface`` without the defined terms and descriptions it gives as values, and with names
-    cut before their legal form made whole — in its fields and in their lists."""
+    """``surface`` without the defined terms it gives as values (nor, among a list's elements, the
+    descriptions), and with names cut before their legal form made whole."""
 
-    def one(value: Any) -> Any:
+    def one(value: Any, listed: bool) -> Any:
         if not isinstance(value, str):
             return value
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:
             return whole
-        if is_defined_term(value, definitions) or is_description(value, text):
+        if is_defined_term(value, definitions):
             return None
-        return value
+        # a description is a fine value for a field of its own ("category": "laptop"), not a name in a list
+        return None if listed and is_description(value, text) else value
 
     def each(value: Any) -> Any:
         if isinstance(value, list):
-            return [v for v in map(one, value) if v is not None]
-        return one(value)
+            return [v for v in (one(e, listed=True) for e in value) if v is not None]
+        return one(value, listed=False)
 
     if isinstance(surface, dict):
         return {name: each(value) for name, value in surface.items()}
-    return one(surface)
+    return one(surface, listed=True)  # an item of the answer's own list
 
 
 def _spaced(value: str) -> str:

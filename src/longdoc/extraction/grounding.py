@@ -84,8 +84,10 @@ def align(value: str, text: NormalisedText, threshold: float = 0.75) -> Span | N
         at = text.text.find(wanted, at + 1)
     day = parse_date(value)
     if day is not None:
-        written = sorted((start, end) for when, start, end in find_dates(text.original) if when == day)
-        return Span(*written[0], "fuzzy") if written else None
+        written = min(
+            ((start, end) for when, start, end in find_dates(text.original) if when == day), default=None
+        )
+        return Span(*written, "fuzzy") if written else None
     return _fuzzy(wanted, text, threshold)
 
 

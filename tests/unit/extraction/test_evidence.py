@@ -86,4 +86,5 @@ def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -
     assert is_description("Delaware corporation", CONTRACT)
     assert not is_description("Delaware", CONTRACT)  # a name: the last word is capitalised
     assert not is_description("corporation", "the corporation and a corporation")
-    assert named({"party": ["Delaware corporation", "Acme"]}, CONTRACT, (CONTRACT,)) == {"party": ["Acme"]}
+    surface = {"party": ["Delaware corporation", "Acme"], "kind": "Delaware corporation"}
+    assert named(surface, CONTRACT, (CONTRACT,)) == {"party": ["Acme"], "kind": "Delaware corporation"}

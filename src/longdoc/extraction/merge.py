@@ -23,9 +23,8 @@ from longdoc.extraction.evidence import entity_key
 
 IDENTIFYING = ("id", "sku", "model", "model_number", "code", "part_number", "item_number", "serial",
                "isbn", "型号", "编号", "代码", "货号", "型番")  # fmt: skip
-VOTE_FLOOR = 0.1  # a part's vote for a field it does not match at all
-
 NAMING = ("name", "title", "product", "product_name", "party", "名称", "名字", "产品", "标题", "名前")
+VOTE_FLOOR = 0.1  # a part's vote for a field it does not match at all
 
 
 @dataclass
@@ -119,7 +118,7 @@ def merge_objects(
                 for i in values
                 for v in (i.value[name] if isinstance(i.value[name], list) else [i.value[name]])
             ]
-            kept = _whole(
+            kept = _without_fragments(
                 _agreed(merge_items(elements, dedupe_keys(properties.get(name, {}).get("items", {}), keys)))
             )
             merged[name] = [e.value for e in kept]
@@ -139,7 +138,7 @@ def merge_objects(
     return Item(merged, items[0].part if items else 0, sources)
 
 
-def _whole(elements: Sequence[Item]) -> list[Item]:
+def _without_fragments(elements: Sequence[Item]) -> list[Item]:
     """The elements that are not a run of another's words ("Roebuck and Co." beside "Sears, Roebuck
     and Co."): a small model splits a name at its commas."""
     words = [

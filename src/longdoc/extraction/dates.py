@@ -29,7 +29,7 @@ _YEAR = r"(?P<year>\d{4})"
 _PATTERNS = [
     re.compile(p, re.IGNORECASE)
     for p in (
-        rf"\b{_MONTH}\s+{_DAY},?\s*{_YEAR}\b",  # February 10, 2017
+        rf"\b{_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}\b",  # February 10, 2017; April 6th , 2005
         rf"\b{_DAY}\s+(?:day\s+of\s+)?{_MONTH},?\s+{_YEAR}\b",  # 10 February 2017, 10th day of February, 2017
         r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b",  # 2017-02-10
         r"\b(?P<month>\d{1,2})[/.-](?P<day>\d{1,2})[/.-](?P<year>\d{4}|\d{2})\b",  # 02/10/2017, 2/10/17

@@ -10,6 +10,7 @@ from longdoc.extraction.dates import find_dates, parse_date
     [
         ("February 10, 2017", date(2017, 2, 10)),
         ("Feb. 10 2017", date(2017, 2, 10)),
+        ("April 6th , 2005", date(2005, 4, 6)),  # as scanned
         ("10th day of February, 2017", date(2017, 2, 10)),
         ("10 February 2017", date(2017, 2, 10)),
         ("2017-02-10", date(2017, 2, 10)),

@@ -171,8 +171,8 @@ def part_schema(target: TargetSchema) -> dict[str, Any]:
 def _loosen(schema: dict[str, Any], nested: bool = True) -> dict[str, Any]:
     kind = schema.get("type")
     kinds = set(kind) if isinstance(kind, list) else {kind}
-    if "enum" in schema:
-        return {"type": ["string", "null"], "enum": [*schema["enum"], None]}
+    if "enum" in schema:  # no "type" beside it: llama.cpp's grammar would follow the type list, not the enum
+        return {"enum": [*(v for v in schema["enum"] if v is not None), None]}
     if "array" in kinds:
         loose: dict[str, Any] = {"type": "array", "items": _loosen(schema.get("items", {"type": "string"}))}
         if nested:

@@ -1,3 +1,7 @@
+import json
+
+import pytest
+
 from longdoc.extraction.schema import (
     NESTED_LIST_ITEMS,
     TargetSchema,
@@ -57,7 +61,19 @@ def test_part_schema_reads_strings_and_allows_null() -> None:
     assert item["required"] == ["model", "name", "price"]
     assert item["properties"]["price"] == {"type": ["string", "null"]}
     enum = part_schema(derive_schema("Classify as one of: a1, b2 (JSON)"))
-    assert enum["properties"]["label"]["enum"] == ["a1", "b2", None]
+    assert enum["properties"]["label"] == {"enum": ["a1", "b2", None]}
+
+
+def test_the_embedded_grammar_admits_only_the_labels() -> None:
+    """With a "type" list beside it, llama.cpp's grammar ignored the enum and let any string through."""
+    grammar = pytest.importorskip("llama_cpp.llama_grammar", reason="the embedded extra is not installed")
+    given = {
+        "type": "object",
+        "properties": {"state": {"type": ["string", "null"], "enum": ["Ohio", "Utah", None]}},
+    }
+    rules = grammar.json_schema_to_gbnf(json.dumps(part_schema(TargetSchema.given(given, frozenset()))))
+    state = next(line for line in rules.splitlines() if line.startswith("state ::="))
+    assert state == 'state ::= "\\"Ohio\\"" | "\\"Utah\\"" | "null"'
 
 
 def test_lists_inside_an_item_are_bounded_in_a_part() -> None:

@@ -1,7 +1,8 @@
 """One object extracted from a contract longer than one part, through the real app, with a fake
 model that answers every part like a small model does: it names the defined term (“Company”) and
 a name without its legal form, echoes or invents what its part does not hold, takes the state of
-incorporation for the governing law, and lists who signed as parties. The merged answer keeps
+incorporation for the governing law, the day it was signed for the effective date, and lists who
+signed as parties. The merged answer keeps
 what the text supports, from the parts about each field, each value grounded."""
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ CONTRACT = "\n\n".join(
         *(CLAUSE.format(n=n) for n in range(1, 40)),
         "40. This Agreement shall be governed by the laws of the State of California. The obligations of "
         "this Agreement last for five (5) years from its effective date.",
-        "KITE PHARMA, INC.\nBy: Jane Roe, Chief Executive Officer\n\nGILEAD SCIENCES, INC.\nBy: John Doe, Secretary",
+        "KITE PHARMA, INC.\nBy: Jane Roe, Chief Executive Officer\nDate: March 1, 2017\n\n"
+        "GILEAD SCIENCES, INC.\nBy: John Doe, Secretary",
     ]
 )
 
@@ -71,7 +73,11 @@ class SmallModelFake(FakeBackend):
             jurisdiction = "Delaware"
         if "State of California" in part:
             jurisdiction = "California"
-        date = "2017-02-10" if "February 10, 2017" in part else "2023-01-01"
+        date = "2023-01-01"
+        if "February 10, 2017" in part:
+            date = "2017-02-10"
+        if "Date: March 1, 2017" in part:
+            date = "March 1, 2017"
         term = "five (5) years" if "five (5) years" in part else "2 years"
         return json.dumps(
             {"party": party, "jurisdiction": jurisdiction, "effective_date": date, "term": term}
@@ -112,7 +118,7 @@ def test_one_object_takes_each_field_from_the_text_that_supports_it(services: Se
     assert answer == {
         "party": ["Kite Pharma, Inc.", "Gilead Sciences, Inc."],  # whole names; no “Company”, no signer
         "jurisdiction": "California",  # the governing-law clause, not the state of incorporation
-        "effective_date": "2017-02-10",  # the invented dates of other parts found nowhere
+        "effective_date": "February 10, 2017",  # the date labelled effective, not the day it was signed
         "term": "five (5) years",  # "2 years" is written nowhere
     }
     for source in sources:

@@ -8,13 +8,17 @@ list only the items most of whose values are (``mostly_grounded``), and any answ
 the document introduces as a defined term (``(the “Company”)``), which refer to a value rather
 than give it, and descriptions the text only writes after "a" ("a Delaware corporation"). A
 name cut before its legal form ("Kite Pharma" where the text says "Kite Pharma, Inc.") takes
-the form as written (``whole_name``).
+the form as written (``whole_name``). A date the document itself labels with the field's name
+("effective as of January 13, 2020", "May 4, 2005 (the “Effective Date”)") is the field's value,
+whichever date the model chose (``labelled_date``).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from longdoc.extraction.dates import find_dates
 
 # Legal forms that end a company's name, as written in names ("Inc.", "INC."), so that "a Delaware
 # corporation" is not one; "Company" is left out: "the Company" is a defined term.
@@ -30,6 +34,7 @@ _TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
 # Up to three more capitalised words of the name before its form ("Sears" → "Sears, Roebuck and Co.");
 # not across "and", which joins two parties as often as it sits inside one name.
 _MORE_WORDS = r"(?:,?\s+(?:(?:&|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
+_LAST_NAME_WORD = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*$")
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _QUOTES = "\"'“”‘’「」『』"
 # Where defined terms are introduced: within the opening of a document and the part read.
@@ -58,7 +63,8 @@ def whole_name(value: str, text: str) -> str | None:
     Investments Ltd."), spaces made single; None when ``value`` already ends in a form or no
     occurrence is followed by one."""
     name = value.strip()
-    if not name or _TRAILING_FORM.search(name) or not name[:1].isupper():
+    # a name begins and ends with a capitalised word: not a date ("March 1, 2017 GILEAD SCIENCES, INC.")
+    if not name or _TRAILING_FORM.search(name) or not name[:1].isupper() or not _LAST_NAME_WORD.search(name):
         return None
     pattern = rf"(?<!\w)(?i:{_spaced(name)}){_MORE_WORDS}(?:,?\s+(?:(?:&|and)\s+)?{LEGAL_FORM})+"
     for found in re.finditer(pattern, text):
@@ -128,6 +134,29 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     if isinstance(surface, dict):
         return {name: each(value) for name, value in surface.items()}
     return one(surface, listed=True)  # an item of the answer's own list
+
+
+def labelled_date(field: str, text: str) -> tuple[int, int] | None:
+    """The span of the first date ``text`` labels with the words of the field's name other than
+    "date": right after them ("Effective Date: …", "effective as of the …") or in a parenthesis
+    right after the date ("… (the “Effective Date”)"). None when the field is not named for a
+    date or its name has no other word."""
+    split = [w for w in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", field) if w]
+    words = [w for w in split if w.lower() not in _DATE_WORDS]
+    if not words or len(words) == len(split):
+        return None
+    label = r"\s+".join(re.escape(w) for w in words)
+    before = re.compile(
+        rf"\b{label}(?:\s+dated?)?\s*[:,]?\s*(?:is\s+)?(?:(?:as\s+)?(?:of|on|from)\s+)?(?:the\s+)?$", re.IGNORECASE
+    )
+    after = re.compile(rf"^\s*,?\s*[(（]\s*(?:the\s+|this\s+)?[{_QUOTES}]?\s*{label}\b", re.IGNORECASE)
+    for _when, start, end in sorted(find_dates(text), key=lambda found: found[1]):
+        if before.search(text[max(0, start - 60) : start]) or after.search(text[end : end + 60]):
+            return start, end
+    return None
+
+
+_DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}
 
 
 def _spaced(value: str) -> str:

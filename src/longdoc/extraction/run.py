@@ -28,7 +28,8 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
-from longdoc.extraction.evidence import DEFINITIONS_WINDOW, mostly_grounded, named, supported
+from longdoc.extraction.dates import parse_date
+from longdoc.extraction.evidence import DEFINITIONS_WINDOW, labelled_date, mostly_grounded, named, supported
 from longdoc.extraction.grounding import NormalisedText, align
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
@@ -258,6 +259,7 @@ class DocumentExtraction:
                 self._notes.append(f"{dropped} extracted items failed the schema and were left out")
             return [self._with_sources(item) for item in kept]
         item = merge_objects(items, job.target.schema, job.keys, job.relevance)
+        self._take_labelled_dates(item)
         value, filled = complete_object(item.value, job.target.schema)
         if filled:
             self._notes.append("not found in the documents: " + ", ".join(filled))
@@ -266,6 +268,31 @@ class DocumentExtraction:
             raise SchemaNotMet(f"the extracted object does not match the schema: {problem}")
         item.value = value
         return self._with_sources(item)
+
+    def _take_labelled_dates(self, item: Item) -> None:
+        """Each date field takes the first date a document labels with the field's name, if any (in
+        the model's spelling when it chose that day)."""
+        properties = self._job.target.item_schema.get("properties", {})
+        for name, sub in properties.items():
+            if not isinstance(sub, dict) or sub.get("type") in ("array", "object"):
+                continue
+            found = next(
+                (
+                    (document, span)
+                    for document in self._job.documents
+                    if (span := labelled_date(name, document.document.text)) is not None
+                ),
+                None,
+            )
+            if found is None:
+                continue
+            document, (start, end) = found
+            written = document.document.text[start:end]
+            chosen = item.value.get(name)
+            if not (isinstance(chosen, str) and parse_date(chosen) == parse_date(written)):
+                item.value[name] = conform(written, sub, self._job.target.plain_numbers, name)
+            item.sources = [s for s in item.sources if s["field"] != name]
+            item.sources.append({**self._source(name, start, end, "exact", document), "value": None})
 
     def _with_sources(self, item: Item) -> Any:
         if not self._job.grounding or not isinstance(item.value, dict):

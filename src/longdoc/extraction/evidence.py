@@ -147,7 +147,8 @@ def labelled_date(field: str, text: str) -> tuple[int, int] | None:
         return None
     label = r"\s+".join(re.escape(w) for w in words)
     before = re.compile(
-        rf"\b{label}(?:\s+dated?)?\s*[:,]?\s*(?:is\s+)?(?:(?:as\s+)?(?:of|on|from)\s+)?(?:the\s+)?$", re.IGNORECASE
+        rf"\b{label}(?:\s+dated?)?\s*[:,]?\s*(?:is\s+)?(?:(?:as\s+)?(?:of|on|from)\s+)?(?:the\s+)?$",
+        re.IGNORECASE,
     )
     after = re.compile(rf"^\s*,?\s*[(（]\s*(?:the\s+|this\s+)?[{_QUOTES}]?\s*{label}\b", re.IGNORECASE)
     for _when, start, end in sorted(find_dates(text), key=lambda found: found[1]):

@@ -42,15 +42,15 @@ DEFINITIONS_WINDOW = 20_000
 
 
 def is_defined_term(value: str, texts: tuple[str, ...]) -> bool:
-    """Whether a text introduces ``value`` as a defined term: a quoted term closing a parenthesis
-    (``(the “Company”)``, ``(collectively, “Kite”)``, ``（以下简称“甲方”）``), after "hereinafter"
-    or "the term", or before "means"."""
+    """Whether a text introduces ``value`` as a defined term: a quoted term in a parenthesis
+    (``(the “Company”)``, ``(collectively, “Kite”)``, ``(“NIKE” or the “Company”, and …)``,
+    ``（以下简称“甲方”）``), after "hereinafter" or "the term", or before "means"."""
     term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
     if not term or len(term) > 60:
         return False
     quoted = rf"[{_QUOTES}]\s*{_spaced(term)}\s*[{_QUOTES}]"
     pattern = re.compile(
-        rf"{quoted}\s*[)）]|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}"
+        rf"{quoted}\s*[)）]|[(（][^()（）]{{0,80}}?{quoted}|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}"
         rf"|\bterm\s+{quoted}|{quoted},?\s+(?:shall\s+)?(?:means?|refers?\s+to)\b",
         re.IGNORECASE,
     )

@@ -13,12 +13,24 @@ from longdoc.extraction.evidence import (
 CONTRACT = (
     "This Agreement is made between Kite Pharma,\nInc., a Delaware corporation (“Kite”), and Gilead "
     "Sciences, Inc. (together with its affiliates, the “Company”), and Sears, Roebuck and Co. "
-    '(hereinafter referred to as "Sears"). 甲公司（以下简称“甲方”）。 The “Purpose” is defined below; the term “Employer” shall mean Acme and “Recipient” means Beta.'
+    '(hereinafter referred to as "Sears"), Jane Roe (“Roe” or the “Executive”, and with Kite the “Parties”). 甲公司（以下简称“甲方”）。 The “Purpose” is defined below; the term “Employer” shall mean Acme and “Recipient” means Beta.'
 )
 
 
 @pytest.mark.parametrize(
-    "term", ["Kite", "Company", "the Company", "Sears", "甲方", "“Company”", "Employer", "Recipient"]
+    "term",
+    [
+        "Kite",
+        "Company",
+        "the Company",
+        "Sears",
+        "甲方",
+        "“Company”",
+        "Employer",
+        "Recipient",
+        "Executive",
+        "Parties",
+    ],
 )
 def test_defined_terms_are_recognised(term: str) -> None:
     assert is_defined_term(term, (CONTRACT,))

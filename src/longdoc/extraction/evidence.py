@@ -36,6 +36,7 @@ _TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
 _MORE_WORDS = r"(?:,?\s+(?:(?:&|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
 _LAST_NAME_WORD = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*$")
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
+_DESCRIBING_START = {"its", "their", "his", "her", "our", "your", "all", "any", "each", "every", "such"}
 _QUOTES = "\"'“”‘’「」『』"
 # Where defined terms are introduced: within the opening of a document and the part read.
 DEFINITIONS_WINDOW = 20_000
@@ -74,9 +75,12 @@ def whole_name(value: str, text: str) -> str | None:
 
 
 def is_description(value: str, text: str) -> bool:
-    """Whether ``value`` ends in a lower-case word and ``text`` writes it only after "a"/"an":
-    "Delaware corporation" in "a Delaware corporation" describes a party, it does not name one."""
+    """Whether ``value`` describes rather than names: it begins with a possessive or quantifier
+    ("its parent, divisions and affiliates"), or ends in a lower-case word and ``text`` writes it
+    only after "a"/"an" ("Delaware corporation" in "a Delaware corporation")."""
     words = value.split()
+    if words and words[0] in _DESCRIBING_START:
+        return True
     if not words or not words[-1][:1].islower():
         return False
     found = [m.start() for m in re.finditer(rf"(?<!\w){_spaced(value)}(?!\w)", text, re.IGNORECASE)]

@@ -126,5 +126,7 @@ def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -
     assert is_description("Delaware corporation", CONTRACT)
     assert not is_description("Delaware", CONTRACT)  # a name: the last word is capitalised
     assert not is_description("corporation", "the corporation and a corporation")
+    assert is_description("its parent, divisions, subsidiaries and affiliates", "")
+    assert not is_description("Its Deli LLC", "")  # a name may begin with such a word, capitalised
     surface = {"party": ["Delaware corporation", "Acme"], "kind": "Delaware corporation"}
     assert named(surface, CONTRACT, (CONTRACT,)) == {"party": ["Acme"], "kind": "Delaware corporation"}

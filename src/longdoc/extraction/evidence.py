@@ -4,9 +4,11 @@ A small model reading a part answers every field, supported or not: it echoes th
 description ("the state whose laws govern it"), invents a plausible date, or writes the short
 label a contract defines for a party (“Company”, “Counterparty”) instead of the party. Before
 the parts are merged, a single object keeps only the values found in its part (``supported``), a
-list only the items most of whose values are (``mostly_grounded``), and any answer drops values
-the document introduces as a defined term (``(the “Company”)``), which refer to a value rather
-than give it, and descriptions the text only writes after "a" ("a Delaware corporation"). A
+list only the items most of whose values are (``mostly_grounded``). A value the document
+introduces as a defined term refers to a value rather than gives it: it becomes the name the
+term stands for ("Acme, Inc., a Delaware corporation (the “Company”)" → "Acme, Inc.",
+``defined_name``), or is dropped when the text names none; so are descriptions ("its
+affiliates", or what the text only writes after "a": "a Delaware corporation"). A
 name cut before its legal form ("Kite Pharma" where the text says "Kite Pharma, Inc.") takes
 the form as written (``whole_name``). A date the document itself labels with the field's name
 ("effective as of January 13, 2020", "May 4, 2005 (the “Effective Date”)") is the field's value,
@@ -37,6 +39,11 @@ _MORE_WORDS = r"(?:,?\s+(?:(?:&|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
 _LAST_NAME_WORD = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*$")
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _DESCRIBING_START = {"its", "their", "his", "her", "our", "your", "all", "any", "each", "every", "such"}
+# A name's words: capitalised or numbers, joined by spaces or commas, "&", "of" or the "and" of "and Co.".
+_WORD = r"[A-Z0-9][\w'’.&¢/-]*"
+_NAME_AT_END = re.compile(rf"(?<![\w'’.&¢/-]){_WORD}(?:,?\s+(?:(?:&|of)\s+|and\s+(?=Co\b))?{_WORD}){{0,8}}$")
+# What may stand between a name and the parenthesis defining it: ", a Delaware corporation".
+_DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
 _QUOTES = "\"'“”‘’「」『』"
 # Where defined terms are introduced: within the opening of a document and the part read.
 DEFINITIONS_WINDOW = 20_000
@@ -46,16 +53,33 @@ def is_defined_term(value: str, texts: tuple[str, ...]) -> bool:
     """Whether a text introduces ``value`` as a defined term: a quoted term in a parenthesis
     (``(the “Company”)``, ``(collectively, “Kite”)``, ``(“NIKE” or the “Company”, and …)``,
     ``（以下简称“甲方”）``), after "hereinafter" or "the term", or before "means"."""
-    term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
-    if not term or len(term) > 60:
+    quoted = _quoted(value)
+    if quoted is None:
         return False
-    quoted = rf"[{_QUOTES}]\s*{_spaced(term)}\s*[{_QUOTES}]"
     pattern = re.compile(
         rf"{quoted}\s*[)）]|[(（][^()（）]{{0,80}}?{quoted}|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}"
         rf"|\bterm\s+{quoted}|{quoted},?\s+(?:shall\s+)?(?:means?|refers?\s+to)\b",
         re.IGNORECASE,
     )
     return any(pattern.search(text) for text in texts)
+
+
+def defined_name(value: str, texts: tuple[str, ...]) -> str | None:
+    """The name a defined term stands for where a text defines it in a parenthesis right after the
+    name, maybe past a description ("Central European Distribution Corporation, a Delaware
+    corporation (“CEDC”)" → "Central European Distribution Corporation"); else None."""
+    quoted = _quoted(value)
+    if quoted is None:
+        return None
+    for text in texts:
+        for found in re.finditer(rf"[(（][^()（）]{{0,80}}?{quoted}", text, re.IGNORECASE):
+            before = text[max(0, found.start() - 300) : found.start()].rstrip(" ,\n")
+            before = _DESCRIBING_CLAUSE.sub("", before).rstrip(" ,\n")
+            name = _NAME_AT_END.search(before)
+            if name and name.group(0).casefold() not in (value.casefold(), "the", "this"):
+                # "… and Buyer (the “Asset Purchase Agreement”)": a term before a term names nothing
+                return None if is_defined_term(name.group(0), texts) else " ".join(name.group(0).split())
+    return None
 
 
 def whole_name(value: str, text: str) -> str | None:
@@ -125,8 +149,8 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:
             return whole
-        if is_defined_term(value, definitions):
-            return None
+        if is_defined_term(value, definitions):  # the name it stands for, if the text says
+            return defined_name(value, definitions)
         # a description is a fine value for a field of its own ("category": "laptop"), not a name in a list
         return None if listed and is_description(value, text) else value
 
@@ -162,6 +186,14 @@ def labelled_date(field: str, text: str) -> tuple[int, int] | None:
 
 
 _DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}
+
+
+def _quoted(value: str) -> str | None:
+    """A pattern for ``value`` in quotes, without a leading article; None for no term or a long one."""
+    term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
+    if not term or len(term) > 60:
+        return None
+    return rf"[{_QUOTES}]\s*{_spaced(term)}\s*[{_QUOTES}]"
 
 
 def _spaced(value: str) -> str:

@@ -2,8 +2,8 @@
 
 Each part is a separate constrained request (the embedded model decodes under the schema's
 grammar; other backends are wrapped by the validate-and-retry guard). An answer cut at
-``max_tokens`` keeps its complete items. Defined terms given as values are dropped and names
-made whole (``evidence``); every value is aligned to the part's text, and a list item most of
+``max_tokens`` keeps its complete items. Defined terms given as values become the names they
+stand for, and names are made whole (``evidence``); every value is aligned to the part's text, and a list item most of
 whose values are not found there, or a single object's value that is not, is dropped
 (``drop_ungrounded``). The merged answer is
 validated against the final schema before it is returned; items that fail it are left out and

@@ -1,6 +1,7 @@
 import pytest
 
 from longdoc.extraction.evidence import (
+    defined_name,
     entity_key,
     is_defined_term,
     is_description,
@@ -111,15 +112,34 @@ def test_only_values_the_part_holds_are_kept() -> None:
     }
 
 
-def test_a_short_name_defined_as_a_term_is_made_whole_rather_than_dropped() -> None:
+def test_a_defined_term_gives_the_name_it_stands_for() -> None:
     definitions = (CONTRACT,)
-    surface = {"party": ["Sears", "Company", "Kite Pharma"], "law": "Delaware"}
+    surface = {"party": ["Sears", "Company", "Kite Pharma", "Purpose"], "law": "Delaware"}
     assert named(surface, CONTRACT, definitions) == {
-        "party": ["Sears, Roebuck and Co.", "Kite Pharma, Inc."],
+        # "Sears" is made whole before it is read as a term; “Purpose” stands for no name
+        "party": ["Sears, Roebuck and Co.", "Gilead Sciences, Inc.", "Kite Pharma, Inc.", "Purpose"],
         "law": "Delaware",
     }
     two = "between the Company and Acme Widgets, Inc. (“Acme”)"
     assert whole_name("Company", two) is None  # not across "and" into the next party
+
+
+@pytest.mark.parametrize(
+    ("term", "name"),
+    [
+        ("CEDC", "Central European Distribution Corporation"),  # past ", a Delaware corporation"
+        ("Executive", "Shirley P. Fiano"),  # past ", an individual resident of …"
+        ("Employee", None),  # "the undersigned" is no name
+        ("Asset Purchase Agreement", None),  # "Buyer" before it is itself a term
+    ],
+)
+def test_the_name_a_term_stands_for(term: str, name: str | None) -> None:
+    text = (
+        "between Central European Distribution Corporation, a Delaware corporation (“CEDC”), and Shirley "
+        "P. Fiano, an individual resident of the State of Florida (“Executive”); the undersigned "
+        "(“Employee”); Acme, Inc. (“Buyer”) and Sellers; Sellers and Buyer (the “Asset Purchase Agreement”)."
+    )
+    assert defined_name(term, (text,)) == name
 
 
 def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -> None:

@@ -8,7 +8,8 @@ list only the items most of whose values are (``mostly_grounded``). A value the 
 introduces as a defined term refers to a value rather than gives it: it becomes the name the
 term stands for ("Acme, Inc., a Delaware corporation (the “Company”)" → "Acme, Inc.",
 ``defined_name``), or is dropped when the text names none; so are descriptions ("its
-affiliates", or what the text only writes after "a": "a Delaware corporation"). A
+affiliates", or what the text only writes after "a": "a Delaware corporation"). An alias
+("d/b/a Covidien", "f/k/a Discover Screens, Inc.") gives way to the name (``principal_name``). A
 name cut before its legal form ("Kite Pharma" where the text says "Kite Pharma, Inc.") takes
 the form as written (``whole_name``). A date the document itself labels with the field's name
 ("effective as of January 13, 2020", "May 4, 2005 (the “Effective Date”)") is the field's value,
@@ -42,6 +43,9 @@ _DESCRIBING_START = {"its", "their", "his", "her", "our", "your", "all", "any", 
 # A name's words: capitalised or numbers, joined by spaces or commas, "&", "of" or the "and" of "and Co.".
 _WORD = r"[A-Z0-9][\w'’.&¢/-]*"
 _NAME_AT_END = re.compile(rf"(?<![\w'’.&¢/-]){_WORD}(?:,?\s+(?:(?:&|of)\s+|and\s+(?=Co\b))?{_WORD}){{0,8}}$")
+_ALIAS = re.compile(
+    r"[\s,(]*\b(?:d/b/a|f/k/a|a/k/a|formerly\s+known\s+as|doing\s+business\s+as)\b[\s,:]*", re.IGNORECASE
+)
 # What may stand between a name and the parenthesis defining it: ", a Delaware corporation".
 _DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
 _QUOTES = "\"'“”‘’「」『』"
@@ -146,6 +150,7 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     def one(value: Any, listed: bool) -> Any:
         if not isinstance(value, str):
             return value
+        value = principal_name(value, text) or value
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:
             return whole
@@ -162,6 +167,20 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     if isinstance(surface, dict):
         return {name: each(value) for name, value in surface.items()}
     return one(surface, listed=True)  # an item of the answer's own list
+
+
+def principal_name(value: str, text: str) -> str | None:
+    """The name ``value`` is an alias of: the part before "d/b/a", "f/k/a" or "a/k/a" in ``value``
+    ("Tyco Healthcare Group LP d/b/a Covidien"), or the name ``text`` writes before such a marker
+    and ``value`` ("Net Talk.com, Inc., (f/k/a Discover Screens, Inc.)"); else None."""
+    head = _ALIAS.split(value, maxsplit=1)[0].strip(" ,(")
+    if head != value.strip():
+        return head or None
+    for found in re.finditer(rf"{_ALIAS.pattern}\s*{_spaced(value)}", text, re.IGNORECASE):
+        name = _NAME_AT_END.search(text[max(0, found.start() - 200) : found.start()].rstrip(" ,("))
+        if name:
+            return " ".join(name.group(0).split())
+    return None
 
 
 def labelled_date(field: str, text: str) -> tuple[int, int] | None:

@@ -2,6 +2,7 @@ import pytest
 
 from longdoc.extraction.evidence import (
     defined_name,
+    principal_name,
     entity_key,
     is_defined_term,
     is_description,
@@ -140,6 +141,14 @@ def test_the_name_a_term_stands_for(term: str, name: str | None) -> None:
         "(“Employee”); Acme, Inc. (“Buyer”) and Sellers; Sellers and Buyer (the “Asset Purchase Agreement”)."
     )
     assert defined_name(term, (text,)) == name
+
+
+def test_an_alias_gives_way_to_the_name() -> None:
+    text = "between Net Talk.com, Inc., (f/k/a Discover Screens, Inc.), a Florida corporation, and Acme"
+    assert principal_name("Discover Screens, Inc.", text) == "Net Talk.com, Inc."
+    assert principal_name("Tyco Healthcare Group LP d/b/a Covidien", text) == "Tyco Healthcare Group LP"
+    assert principal_name("Acme", text) is None
+    assert named({"party": ["Discover Screens"]}, text, (text,)) == {"party": ["Net Talk.com, Inc."]}
 
 
 def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -> None:

@@ -2,12 +2,12 @@ import pytest
 
 from longdoc.extraction.evidence import (
     defined_name,
-    principal_name,
     entity_key,
     is_defined_term,
     is_description,
     labelled_date,
     named,
+    principal_name,
     supported,
     whole_name,
 )

@@ -126,3 +126,46 @@ def test_one_object_takes_each_field_from_the_text_that_supports_it(services: Se
     by_field = {s["field"]: s["text"] for s in sources}
     assert by_field["effective_date"] == "February 10, 2017"
     assert by_field["jurisdiction"] == "California"
+
+
+class StateOfIncorporationFake(SmallModelFake):
+    """Under an enum of states, answers the state of incorporation in every part."""
+
+    def _reply(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        return json.dumps({**json.loads(super()._reply(messages, params)), "jurisdiction": "Delaware"})
+
+
+def test_an_enum_field_takes_the_value_the_text_labels_with_its_words(
+    tmp_path: Path, database_url: str
+) -> None:
+    states = {
+        "enum": ["California", "Delaware", "New York", None],
+        "description": "the US state whose law governs",
+    }
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "jurisdiction": states}}
+    with services_with_model(
+        StateOfIncorporationFake(), tmp_path, database_url, prompt_budget_tokens=1_200
+    ) as built, TestClient(create_app(built)) as client:
+        caller = Caller(client, built.keys.create_key("alice"))
+        response = client.post(
+            "/compatible-mode/v1/chat/completions",
+            headers=caller.headers,
+            json={
+                "model": "qwen-long",
+                "messages": [
+                    {"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "system", "content": CONTRACT},
+                    {"role": "user", "content": "Extract the governing law."},
+                ],
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "nda", "schema": schema},
+                },
+                "x_grounding": True,
+            },
+        )
+    assert response.status_code == 200, response.text
+    answer = json.loads(response.json()["choices"][0]["message"]["content"])
+    # "governed by the laws of the State of California", not "a Delaware corporation"
+    assert answer["jurisdiction"] == "California"
+    assert [s["text"] for s in answer["_source"] if s["field"] == "jurisdiction"] == ["California"]

@@ -19,6 +19,7 @@ whichever date the model chose (``labelled_date``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from longdoc.extraction.dates import find_dates
@@ -204,6 +205,43 @@ def labelled_date(field: str, text: str) -> tuple[int, int] | None:
     return None
 
 
+def labelled_choice(
+    field: str, description: str, choices: Sequence[str], text: str
+) -> tuple[str, int, int, int] | None:
+    """The occurrence of one of ``choices`` (an enum's values) that the words just before it label
+    best: (choice, start, end, how many stems of the field's name and description words they
+    share; "governed by the laws of the State of Illinois" for a jurisdiction "whose law
+    governs"). The earliest wins a tie; None when no occurrence shares a stem."""
+    stems = {w[:5] for w in re.findall(r"[a-z]{3,}", f"{field.replace('_', ' ')} {description}".lower())}
+    stems -= _PLAIN_STEMS
+    best: tuple[str, int, int, int] | None = None
+    for choice in choices:
+        for found in re.finditer(rf"(?<!\w){_spaced(choice)}(?!\w)", text):
+            before = {
+                w[:5]
+                for w in re.findall(r"[a-z]{3,}", text[max(0, found.start() - 60) : found.start()].lower())
+            }
+            score = len(stems & before)
+            if score and (best is None or (score, -found.start()) > (best[3], -best[1])):
+                best = (choice, found.start(), found.end(), score)
+    return best
+
+
+_PLAIN_STEMS = {
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "this",
+    "that",
+    "which",
+    "whose",
+    "its",
+    "are",
+    "was",
+    "has",
+}
 _DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}
 
 

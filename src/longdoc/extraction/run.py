@@ -29,7 +29,14 @@ from longdoc.context.map_reduce import Progress, location
 from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.dates import parse_date
-from longdoc.extraction.evidence import DEFINITIONS_WINDOW, labelled_date, mostly_grounded, named, supported
+from longdoc.extraction.evidence import (
+    DEFINITIONS_WINDOW,
+    labelled_choice,
+    labelled_date,
+    mostly_grounded,
+    named,
+    supported,
+)
 from longdoc.extraction.grounding import NormalisedText, align
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
@@ -259,7 +266,7 @@ class DocumentExtraction:
                 self._notes.append(f"{dropped} extracted items failed the schema and were left out")
             return [self._with_sources(item) for item in kept]
         item = merge_objects(items, job.target.schema, job.keys, job.relevance)
-        self._take_labelled_dates(item)
+        self._take_labelled_values(item)
         value, filled = complete_object(item.value, job.target.schema)
         if filled:
             self._notes.append("not found in the documents: " + ", ".join(filled))
@@ -269,30 +276,51 @@ class DocumentExtraction:
         item.value = value
         return self._with_sources(item)
 
-    def _take_labelled_dates(self, item: Item) -> None:
-        """Each date field takes the first date a document labels with the field's name, if any (in
-        the model's spelling when it chose that day)."""
+    def _take_labelled_values(self, item: Item) -> None:
+        """Each date field takes the first date a document labels with the field's name (in the
+        model's spelling when it chose that day); each enum field the value the documents label
+        best with the field's words, unless the model's is labelled as well."""
         properties = self._job.target.item_schema.get("properties", {})
         for name, sub in properties.items():
             if not isinstance(sub, dict) or sub.get("type") in ("array", "object"):
                 continue
-            found = next(
-                (
-                    (document, span)
-                    for document in self._job.documents
-                    if (span := labelled_date(name, document.document.text)) is not None
-                ),
-                None,
-            )
+            chosen = item.value.get(name)
+            if sub.get("enum"):
+                found = self._labelled_choice(name, sub, chosen)
+            else:
+                found = next(
+                    (
+                        (document, span)
+                        for document in self._job.documents
+                        if (span := labelled_date(name, document.document.text)) is not None
+                    ),
+                    None,
+                )
             if found is None:
                 continue
             document, (start, end) = found
             written = document.document.text[start:end]
-            chosen = item.value.get(name)
-            if not (isinstance(chosen, str) and parse_date(chosen) == parse_date(written)):
+            if sub.get("enum") or not (isinstance(chosen, str) and parse_date(chosen) == parse_date(written)):
                 item.value[name] = conform(written, sub, self._job.target.plain_numbers, name)
             item.sources = [s for s in item.sources if s["field"] != name]
             item.sources.append({**self._source(name, start, end, "exact", document), "value": None})
+
+    def _labelled_choice(
+        self, name: str, schema: dict[str, Any], chosen: Any
+    ) -> tuple[ReadyDocument, tuple[int, int]] | None:
+        choices = [c for c in schema["enum"] if isinstance(c, str)]
+        description = str(schema.get("description", ""))
+        best: tuple[ReadyDocument, tuple[int, int]] | None = None
+        top = 0
+        for document in self._job.documents:
+            text = document.document.text
+            found = labelled_choice(name, description, choices, text)
+            mine = labelled_choice(name, description, [chosen], text) if isinstance(chosen, str) else None
+            if mine is not None and mine[3] >= (found[3] if found else 0):
+                return None  # the model's own choice is labelled as well as any
+            if found is not None and found[3] > top:
+                best, top = (document, (found[1], found[2])), found[3]
+        return best
 
     def _with_sources(self, item: Item) -> Any:
         if not self._job.grounding or not isinstance(item.value, dict):

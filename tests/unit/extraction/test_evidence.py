@@ -5,6 +5,7 @@ from longdoc.extraction.evidence import (
     entity_key,
     is_defined_term,
     is_description,
+    labelled_choice,
     labelled_date,
     named,
     principal_name,
@@ -79,6 +80,21 @@ def test_a_date_before_a_name_is_not_made_a_name() -> None:
 def test_the_date_a_text_labels_with_the_fields_name(text: str, labelled: str | None) -> None:
     span = labelled_date("effective_date", text)
     assert (text[span[0] : span[1]] if span else None) == labelled
+
+
+def test_the_choice_a_text_labels_with_the_fields_words() -> None:
+    text = (
+        "Acme, Inc., a Delaware corporation, and Beta LLC, of New York. This Agreement shall be governed "
+        "by the laws of the State of California."
+    )
+    found = labelled_choice(
+        "jurisdiction", "the US state whose law governs", ["Delaware", "California"], text
+    )
+    assert found is not None and found[0] == "California" and text[found[1] : found[2]] == "California"
+    assert (
+        labelled_choice("jurisdiction", "the US state whose law governs", ["Delaware", "New York"], text)
+        is None
+    )
 
 
 def test_only_fields_named_for_a_date_and_something_else_look_for_a_label() -> None:

@@ -11,18 +11,13 @@ term stands for ("Acme, Inc., a Delaware corporation (the “Company”)" → "A
 affiliates", or what the text only writes after "a": "a Delaware corporation"). An alias
 ("d/b/a Covidien", "f/k/a Discover Screens, Inc.") gives way to the name (``principal_name``). A
 name cut before its legal form ("Kite Pharma" where the text says "Kite Pharma, Inc.") takes
-the form as written (``whole_name``). A date the document itself labels with the field's name
-("effective as of January 13, 2020", "May 4, 2005 (the “Effective Date”)") is the field's value,
-whichever date the model chose (``labelled_date``).
+the form as written (``whole_name``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
-
-from longdoc.extraction.dates import find_dates
 
 # Legal forms that end a company's name, as written in names ("Inc.", "INC."), so that "a Delaware
 # corporation" is not one; "Company" is left out: "the Company" is a defined term.
@@ -49,7 +44,7 @@ _ALIAS = re.compile(
 )
 # What may stand between a name and the parenthesis defining it: ", a Delaware corporation".
 _DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
-_QUOTES = "\"'“”‘’「」『』"
+QUOTES = "\"'“”‘’「」『』"
 # Where defined terms are introduced: within the opening of a document and the part read.
 DEFINITIONS_WINDOW = 20_000
 
@@ -96,7 +91,7 @@ def whole_name(value: str, text: str) -> str | None:
     # a name begins and ends with a capitalised word: not a date ("March 1, 2017 GILEAD SCIENCES, INC.")
     if not name or _TRAILING_FORM.search(name) or not name[:1].isupper() or not _LAST_NAME_WORD.search(name):
         return None
-    pattern = rf"(?<!\w)(?i:{_spaced(name)}){_MORE_WORDS}(?:,?\s+(?:(?:&|and)\s+)?{LEGAL_FORM})+"
+    pattern = rf"(?<!\w)(?i:{spaced(name)}){_MORE_WORDS}(?:,?\s+(?:(?:&|and)\s+)?{LEGAL_FORM})+"
     for found in re.finditer(pattern, text):
         if not _ARTICLE_BEFORE.search(text[max(0, found.start() - 4) : found.start()]):
             return " ".join(found.group(0).split())
@@ -112,7 +107,7 @@ def is_description(value: str, text: str) -> bool:
         return True
     if not words or not words[-1][:1].islower():
         return False
-    found = [m.start() for m in re.finditer(rf"(?<!\w){_spaced(value)}(?!\w)", text, re.IGNORECASE)]
+    found = [m.start() for m in re.finditer(rf"(?<!\w){spaced(value)}(?!\w)", text, re.IGNORECASE)]
     return bool(found) and all(_ARTICLE_BEFORE.search(text[max(0, at - 4) : at]) for at in found)
 
 
@@ -177,82 +172,21 @@ def principal_name(value: str, text: str) -> str | None:
     head = _ALIAS.split(value, maxsplit=1)[0].strip(" ,(")
     if head != value.strip():
         return head or None
-    for found in re.finditer(rf"{_ALIAS.pattern}\s*{_spaced(value)}", text, re.IGNORECASE):
+    for found in re.finditer(rf"{_ALIAS.pattern}\s*{spaced(value)}", text, re.IGNORECASE):
         name = _NAME_AT_END.search(text[max(0, found.start() - 200) : found.start()].rstrip(" ,("))
         if name:
             return " ".join(name.group(0).split())
     return None
 
 
-def labelled_date(field: str, text: str) -> tuple[int, int] | None:
-    """The span of the first date ``text`` labels with the words of the field's name other than
-    "date": right after them ("Effective Date: …", "effective as of the …") or in a parenthesis
-    right after the date ("… (the “Effective Date”)"). None when the field is not named for a
-    date or its name has no other word."""
-    split = [w for w in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", field) if w]
-    words = [w for w in split if w.lower() not in _DATE_WORDS]
-    if not words or len(words) == len(split):
-        return None
-    label = r"\s+".join(re.escape(w) for w in words)
-    before = re.compile(
-        rf"\b{label}(?:\s+dated?)?\s*[:,]?\s*(?:is\s+)?(?:(?:as\s+)?(?:of|on|from)\s+)?(?:the\s+)?$",
-        re.IGNORECASE,
-    )
-    after = re.compile(rf"^\s*,?\s*[(（]\s*(?:the\s+|this\s+)?[{_QUOTES}]?\s*{label}\b", re.IGNORECASE)
-    for _when, start, end in sorted(find_dates(text), key=lambda found: found[1]):
-        if before.search(text[max(0, start - 60) : start]) or after.search(text[end : end + 60]):
-            return start, end
-    return None
-
-
-def labelled_choice(
-    field: str, description: str, choices: Sequence[str], text: str
-) -> tuple[str, int, int, int] | None:
-    """The occurrence of one of ``choices`` (an enum's values) that the words just before it label
-    best: (choice, start, end, how many stems of the field's name and description words they
-    share; "governed by the laws of the State of Illinois" for a jurisdiction "whose law
-    governs"). The earliest wins a tie; None when no occurrence shares a stem."""
-    stems = {w[:5] for w in re.findall(r"[a-z]{3,}", f"{field.replace('_', ' ')} {description}".lower())}
-    stems -= _PLAIN_STEMS
-    best: tuple[str, int, int, int] | None = None
-    for choice in choices:
-        for found in re.finditer(rf"(?<!\w){_spaced(choice)}(?!\w)", text):
-            before = {
-                w[:5]
-                for w in re.findall(r"[a-z]{3,}", text[max(0, found.start() - 60) : found.start()].lower())
-            }
-            score = len(stems & before)
-            if score and (best is None or (score, -found.start()) > (best[3], -best[1])):
-                best = (choice, found.start(), found.end(), score)
-    return best
-
-
-_PLAIN_STEMS = {
-    "the",
-    "and",
-    "for",
-    "with",
-    "from",
-    "this",
-    "that",
-    "which",
-    "whose",
-    "its",
-    "are",
-    "was",
-    "has",
-}
-_DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}
-
-
 def _quoted(value: str) -> str | None:
     """A pattern for ``value`` in quotes, without a leading article; None for no term or a long one."""
-    term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
+    term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(QUOTES).strip(), flags=re.IGNORECASE)
     if not term or len(term) > 60:
         return None
-    return rf"[{_QUOTES}]\s*{_spaced(term)}\s*[{_QUOTES}]"
+    return rf"[{QUOTES}]\s*{spaced(term)}\s*[{QUOTES}]"
 
 
-def _spaced(value: str) -> str:
+def spaced(value: str) -> str:
     """A pattern for ``value``'s words with any run of spaces or line breaks between them."""
     return r"\s+".join(re.escape(word) for word in value.split())

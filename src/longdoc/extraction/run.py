@@ -3,10 +3,10 @@
 Each part is a separate constrained request (the embedded model decodes under the schema's
 grammar; other backends are wrapped by the validate-and-retry guard). An answer cut at
 ``max_tokens`` keeps its complete items. Defined terms given as values become the names they
-stand for, and names are made whole (``evidence``); every value is aligned to the part's text, and a list item most of
-whose values are not found there, or a single object's value that is not, is dropped
-(``drop_ungrounded``). The merged answer is
-validated against the final schema before it is returned; items that fail it are left out and
+stand for, and names are made whole (``evidence``); every value is aligned to the part's text,
+and a list item most of whose values are not found there, or a single object's value that is
+not, is dropped (``drop_ungrounded``). A value the documents label themselves outweighs the
+model's (``labels``). The merged answer is validated against the final schema before it is returned; items that fail it are left out and
 the report says so.
 """
 
@@ -28,16 +28,9 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
-from longdoc.extraction.dates import parse_date
-from longdoc.extraction.evidence import (
-    DEFINITIONS_WINDOW,
-    labelled_choice,
-    labelled_date,
-    mostly_grounded,
-    named,
-    supported,
-)
+from longdoc.extraction.evidence import DEFINITIONS_WINDOW, mostly_grounded, named, supported
 from longdoc.extraction.grounding import NormalisedText, align
+from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
 from longdoc.extraction.repair import mend_codes
@@ -277,50 +270,22 @@ class DocumentExtraction:
         return self._with_sources(item)
 
     def _take_labelled_values(self, item: Item) -> None:
-        """Each date field takes the first date a document labels with the field's name (in the
-        model's spelling when it chose that day); each enum field the value the documents label
-        best with the field's words, unless the model's is labelled as well."""
-        properties = self._job.target.item_schema.get("properties", {})
-        for name, sub in properties.items():
+        """Fields whose value the documents label themselves take it (``labels``)."""
+        texts = [d.document.text for d in self._job.documents]
+        for name, sub in self._job.target.item_schema.get("properties", {}).items():
             if not isinstance(sub, dict) or sub.get("type") in ("array", "object"):
                 continue
-            chosen = item.value.get(name)
-            if sub.get("enum"):
-                found = self._labelled_choice(name, sub, chosen)
-            else:
-                found = next(
-                    (
-                        (document, span)
-                        for document in self._job.documents
-                        if (span := labelled_date(name, document.document.text)) is not None
-                    ),
-                    None,
-                )
+            found = labelled_span(name, sub, item.value.get(name), texts)
             if found is None:
                 continue
-            document, (start, end) = found
-            written = document.document.text[start:end]
-            if sub.get("enum") or not (isinstance(chosen, str) and parse_date(chosen) == parse_date(written)):
-                item.value[name] = conform(written, sub, self._job.target.plain_numbers, name)
+            position, start, end = found
+            if not same_day(item.value.get(name), texts[position][start:end]):  # else keep its spelling
+                item.value[name] = conform(
+                    texts[position][start:end], sub, self._job.target.plain_numbers, name
+                )
             item.sources = [s for s in item.sources if s["field"] != name]
-            item.sources.append({**self._source(name, start, end, "exact", document), "value": None})
-
-    def _labelled_choice(
-        self, name: str, schema: dict[str, Any], chosen: Any
-    ) -> tuple[ReadyDocument, tuple[int, int]] | None:
-        choices = [c for c in schema["enum"] if isinstance(c, str)]
-        description = str(schema.get("description", ""))
-        best: tuple[ReadyDocument, tuple[int, int]] | None = None
-        top = 0
-        for document in self._job.documents:
-            text = document.document.text
-            found = labelled_choice(name, description, choices, text)
-            mine = labelled_choice(name, description, [chosen], text) if isinstance(chosen, str) else None
-            if mine is not None and mine[3] >= (found[3] if found else 0):
-                return None  # the model's own choice is labelled as well as any
-            if found is not None and found[3] > top:
-                best, top = (document, (found[1], found[2])), found[3]
-        return best
+            source = self._source(name, start, end, "exact", self._job.documents[position])
+            item.sources.append({**source, "value": None})
 
     def _with_sources(self, item: Item) -> Any:
         if not self._job.grounding or not isinstance(item.value, dict):

@@ -5,8 +5,6 @@ from longdoc.extraction.evidence import (
     entity_key,
     is_defined_term,
     is_description,
-    labelled_choice,
-    labelled_date,
     named,
     principal_name,
     supported,
@@ -65,44 +63,6 @@ def test_other_values_are_left_alone(value: str) -> None:
 
 def test_a_date_before_a_name_is_not_made_a_name() -> None:
     assert whole_name("March 1, 2017", "Date: March 1, 2017\nGILEAD SCIENCES, INC.") is None
-
-
-@pytest.mark.parametrize(
-    ("text", "labelled"),
-    [
-        ("DATE: October 17, 2019. This agreement is effective as of January 13, 2020.", "January 13, 2020"),
-        ("made as of the 5th day of November 2004 (the “EFFECTIVE DATE”), by", "5th day of November 2004"),
-        ("Signed May 2, 2020. Effective Date: 2020-05-04", "2020-05-04"),
-        ("commencing on the Effective Date and ending on December 31, 2015", None),  # not its label
-        ("Agreement and Plan of Merger dated as of May 1, 2013", None),
-    ],
-)
-def test_the_date_a_text_labels_with_the_fields_name(text: str, labelled: str | None) -> None:
-    span = labelled_date("effective_date", text)
-    assert (text[span[0] : span[1]] if span else None) == labelled
-
-
-def test_the_choice_a_text_labels_with_the_fields_words() -> None:
-    text = (
-        "Acme, Inc., a Delaware corporation, and Beta LLC, of New York. This Agreement shall be governed "
-        "by the laws of the State of California."
-    )
-    found = labelled_choice(
-        "jurisdiction", "the US state whose law governs", ["Delaware", "California"], text
-    )
-    assert found is not None and found[0] == "California" and text[found[1] : found[2]] == "California"
-    assert (
-        labelled_choice("jurisdiction", "the US state whose law governs", ["Delaware", "New York"], text)
-        is None
-    )
-
-
-def test_only_fields_named_for_a_date_and_something_else_look_for_a_label() -> None:
-    text = "The Term starts on May 1, 2020; date: June 1, 2020."
-    assert labelled_date("term", text) is None
-    assert labelled_date("date", text) is None
-    assert labelled_date("startDate", "It starts on May 1, 2020.") is None  # "starts" is not "start"
-    assert labelled_date("startDate", "Start date: May 1, 2020") is not None
 
 
 def test_entity_keys_ignore_the_legal_form() -> None:

@@ -1,0 +1,105 @@
+"""Values a document labels itself, which outweigh a small model's choice.
+
+A date field takes the first date the text labels with the words of the field's name
+("effective as of January 13, 2020", "November 5, 2004 (the “Effective Date”)" for an
+``effective_date``), not the day the contract was signed. An enum field takes the value the
+words just before it label best with the field's name and description ("governed by the laws of
+the State of California" for a ``jurisdiction``, "the US state whose law governs"), not the
+state of incorporation, unless the model's own value is labelled as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from longdoc.extraction.dates import find_dates, parse_date
+from longdoc.extraction.evidence import QUOTES, spaced
+
+
+def labelled_span(
+    name: str, schema: dict[str, Any], chosen: Any, texts: Sequence[str]
+) -> tuple[int, int, int] | None:
+    """(text index, start, end) of the value ``texts`` label for the field ``name``, which outweighs
+    ``chosen``, the merged answer's value (maybe the same day written otherwise); None when they
+    label none better."""
+    if schema.get("enum"):
+        return _better_choice(name, schema, chosen, texts)
+    for position, text in enumerate(texts):
+        span = labelled_date(name, text)
+        if span is not None:
+            return position, *span
+    return None
+
+
+def same_day(chosen: Any, written: str) -> bool:
+    return (
+        isinstance(chosen, str)
+        and parse_date(chosen) is not None
+        and parse_date(chosen) == parse_date(written)
+    )
+
+
+def _better_choice(
+    name: str, schema: dict[str, Any], chosen: Any, texts: Sequence[str]
+) -> tuple[int, int, int] | None:
+    choices = [c for c in schema["enum"] if isinstance(c, str)]
+    description = str(schema.get("description", ""))
+    best: tuple[int, int, int] | None = None
+    top = 0
+    for position, text in enumerate(texts):
+        found = labelled_choice(name, description, choices, text)
+        mine = labelled_choice(name, description, [chosen], text) if isinstance(chosen, str) else None
+        if mine is not None and mine[3] >= (found[3] if found else 0):
+            return None  # the model's own choice is labelled as well as any
+        if found is not None and found[3] > top:
+            best, top = (position, found[1], found[2]), found[3]
+    return best
+
+
+def labelled_date(field: str, text: str) -> tuple[int, int] | None:
+    """The span of the first date ``text`` labels with the words of the field's name other than
+    "date": right after them ("Effective Date: …", "effective as of the …") or in a parenthesis
+    right after the date ("… (the “Effective Date”)"). None when the field is not named for a
+    date or its name has no other word."""
+    split = [w for w in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", field) if w]
+    words = [w for w in split if w.lower() not in _DATE_WORDS]
+    if not words or len(words) == len(split):
+        return None
+    label = r"\s+".join(re.escape(w) for w in words)
+    before = re.compile(
+        rf"\b{label}(?:\s+dated?)?\s*[:,]?\s*(?:is\s+)?(?:(?:as\s+)?(?:of|on|from)\s+)?(?:the\s+)?$",
+        re.IGNORECASE,
+    )
+    after = re.compile(rf"^\s*,?\s*[(（]\s*(?:the\s+|this\s+)?[{QUOTES}]?\s*{label}\b", re.IGNORECASE)
+    for _when, start, end in sorted(find_dates(text), key=lambda found: found[1]):
+        if before.search(text[max(0, start - 60) : start]) or after.search(text[end : end + 60]):
+            return start, end
+    return None
+
+
+def labelled_choice(
+    field: str, description: str, choices: Sequence[str], text: str
+) -> tuple[str, int, int, int] | None:
+    """The occurrence of one of ``choices`` (an enum's values) that the words just before it label
+    best: (choice, start, end, how many stems of the field's name and description words they
+    share; "governed by the laws of the State of Illinois" for a jurisdiction "whose law
+    governs"). The earliest wins a tie; None when no occurrence shares a stem."""
+    stems = {w[:5] for w in re.findall(r"[a-z]{3,}", f"{field.replace('_', ' ')} {description}".lower())}
+    stems -= _PLAIN_STEMS
+    best: tuple[str, int, int, int] | None = None
+    for choice in choices:
+        for found in re.finditer(rf"(?<!\w){spaced(choice)}(?!\w)", text):
+            before = {
+                w[:5]
+                for w in re.findall(r"[a-z]{3,}", text[max(0, found.start() - 60) : found.start()].lower())
+            }
+            score = len(stems & before)
+            if score and (best is None or (score, -found.start()) > (best[3], -best[1])):
+                best = (choice, found.start(), found.end(), score)
+    return best
+
+
+_PLAIN_STEMS = set(["the", "and", "for", "with", "from", "this", "that", "which", "whose", "its", "are", "was", "has"])
+_DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}

@@ -1,0 +1,58 @@
+import pytest
+
+from longdoc.extraction.labels import labelled_choice, labelled_date, labelled_span
+
+
+@pytest.mark.parametrize(
+    ("text", "labelled"),
+    [
+        ("DATE: October 17, 2019. This agreement is effective as of January 13, 2020.", "January 13, 2020"),
+        ("made as of the 5th day of November 2004 (the “EFFECTIVE DATE”), by", "5th day of November 2004"),
+        ("Signed May 2, 2020. Effective Date: 2020-05-04", "2020-05-04"),
+        ("commencing on the Effective Date and ending on December 31, 2015", None),  # not its label
+        ("Agreement and Plan of Merger dated as of May 1, 2013", None),
+    ],
+)
+def test_the_date_a_text_labels_with_the_fields_name(text: str, labelled: str | None) -> None:
+    span = labelled_date("effective_date", text)
+    assert (text[span[0] : span[1]] if span else None) == labelled
+
+
+def test_the_choice_a_text_labels_with_the_fields_words() -> None:
+    text = (
+        "Acme, Inc., a Delaware corporation, and Beta LLC, of New York. This Agreement shall be governed "
+        "by the laws of the State of California."
+    )
+    found = labelled_choice(
+        "jurisdiction", "the US state whose law governs", ["Delaware", "California"], text
+    )
+    assert found is not None and found[0] == "California" and text[found[1] : found[2]] == "California"
+    assert (
+        labelled_choice("jurisdiction", "the US state whose law governs", ["Delaware", "New York"], text)
+        is None
+    )
+
+
+def test_only_fields_named_for_a_date_and_something_else_look_for_a_label() -> None:
+    text = "The Term starts on May 1, 2020; date: June 1, 2020."
+    assert labelled_date("term", text) is None
+    assert labelled_date("date", text) is None
+    assert labelled_date("startDate", "It starts on May 1, 2020.") is None  # "starts" is not "start"
+    assert labelled_date("startDate", "Start date: May 1, 2020") is not None
+
+
+def test_a_labelled_value_replaces_the_models_unless_its_own_is_labelled() -> None:
+    states = {"enum": ["Delaware", "California", None], "description": "the US state whose law governs"}
+    text = "Acme, Inc., a Delaware corporation. This Agreement is governed by the laws of the State of California."
+    assert labelled_span("jurisdiction", states, "Delaware", [text]) == (
+        0,
+        text.index("California"),
+        len(text) - 1,
+    )
+    assert labelled_span("jurisdiction", states, "California", [text]) is None
+    dated = "Signed March 1, 2017. This Agreement is effective as of February 10, 2017."
+    assert labelled_span("effective_date", {"type": "string"}, "March 1, 2017", ["", dated]) == (
+        1,
+        dated.index("February"),
+        len(dated) - 1,
+    )

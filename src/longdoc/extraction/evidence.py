@@ -34,6 +34,7 @@ _TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
 # not across "and", which joins two parties as often as it sits inside one name.
 _MORE_WORDS = r"(?:,?\s+(?:(?:&|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
 _LAST_NAME_WORD = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*$")
+_ARTICLES = {"a", "an", "the"}
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _DESCRIBING_START = {"its", "their", "his", "her", "our", "your", "all", "any", "each", "every", "such"}
 # A name's words: capitalised or numbers, joined by spaces or commas, "&", "of" or the "and" of "and Co.".
@@ -146,6 +147,8 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     def one(value: Any, listed: bool) -> Any:
         if not isinstance(value, str):
             return value
+        if value.strip().casefold() in _ARTICLES:  # "term": "a", found in any text, says nothing
+            return None
         value = principal_name(value, text) or value
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:

@@ -133,5 +133,6 @@ def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -
     assert not is_description("corporation", "the corporation and a corporation")
     assert is_description("its parent, divisions, subsidiaries and affiliates", "")
     assert not is_description("Its Deli LLC", "")  # a name may begin with such a word, capitalised
+    assert named({"term": "a", "party": ["the"]}, CONTRACT, (CONTRACT,)) == {"term": None, "party": []}
     surface = {"party": ["Delaware corporation", "Acme"], "kind": "Delaware corporation"}
     assert named(surface, CONTRACT, (CONTRACT,)) == {"party": ["Acme"], "kind": "Delaware corporation"}

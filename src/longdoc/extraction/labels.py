@@ -17,6 +17,10 @@ from typing import Any
 from longdoc.extraction.dates import find_dates, parse_date
 from longdoc.extraction.evidence import QUOTES, spaced
 
+# Words a field's description shares with any text; the words of a date field's name that say "date".
+_PLAIN_STEMS = {"the", "and", "for", "with", "from", "this", "that", "which", "whose", "its", "are", "was", "has"}  # fmt: skip
+_DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}
+
 
 def labelled_span(
     name: str, schema: dict[str, Any], chosen: Any, texts: Sequence[str]
@@ -99,7 +103,3 @@ def labelled_choice(
             if score and (best is None or (score, -found.start()) > (best[3], -best[1])):
                 best = (choice, found.start(), found.end(), score)
     return best
-
-
-_PLAIN_STEMS = set(["the", "and", "for", "with", "from", "this", "that", "which", "whose", "its", "are", "was", "has"])
-_DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from longdoc.api.app import create_app
 from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.fake import FakeBackend
-from longdoc.services import Services
 from support.callers import Caller
 from support.fakes import services_with_model
 
@@ -84,14 +83,14 @@ class SmallModelFake(FakeBackend):
         )
 
 
-@pytest.fixture
-def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
-    with services_with_model(SmallModelFake(), tmp_path, database_url, prompt_budget_tokens=1_200) as built:
-        yield built
-
-
-def test_one_object_takes_each_field_from_the_text_that_supports_it(services: Services) -> None:
-    with TestClient(create_app(services)) as client:
+def extract(
+    model: SmallModelFake, tmp_path: Path, database_url: str, schema: dict[str, Any]
+) -> dict[str, Any]:
+    """The response body of an extraction from CONTRACT under ``schema``, with sources."""
+    with (
+        services_with_model(model, tmp_path, database_url, prompt_budget_tokens=1_200) as services,
+        TestClient(create_app(services)) as client,
+    ):
         caller = Caller(client, services.keys.create_key("alice"))
         response = client.post(
             "/compatible-mode/v1/chat/completions",
@@ -106,12 +105,19 @@ def test_one_object_takes_each_field_from_the_text_that_supports_it(services: Se
                         "content": "Extract the parties, governing law, effective date and term.",
                     },
                 ],
-                "response_format": {"type": "json_schema", "json_schema": {"name": "nda", "schema": SCHEMA}},
+                "response_format": {"type": "json_schema", "json_schema": {"name": "nda", "schema": schema}},
                 "x_grounding": True,
             },
         )
     assert response.status_code == 200, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_one_object_takes_each_field_from_the_text_that_supports_it(
+    tmp_path: Path, database_url: str
+) -> None:
+    body = extract(SmallModelFake(), tmp_path, database_url, SCHEMA)
     assert len(body["x_context"]["passages"]) >= 2  # read in parts
     answer = json.loads(body["choices"][0]["message"]["content"])
     sources = answer.pop("_source")
@@ -143,29 +149,8 @@ def test_an_enum_field_takes_the_value_the_text_labels_with_its_words(
         "description": "the US state whose law governs",
     }
     schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "jurisdiction": states}}
-    with services_with_model(
-        StateOfIncorporationFake(), tmp_path, database_url, prompt_budget_tokens=1_200
-    ) as built, TestClient(create_app(built)) as client:
-        caller = Caller(client, built.keys.create_key("alice"))
-        response = client.post(
-            "/compatible-mode/v1/chat/completions",
-            headers=caller.headers,
-            json={
-                "model": "qwen-long",
-                "messages": [
-                    {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": CONTRACT},
-                    {"role": "user", "content": "Extract the governing law."},
-                ],
-                "response_format": {
-                    "type": "json_schema",
-                    "json_schema": {"name": "nda", "schema": schema},
-                },
-                "x_grounding": True,
-            },
-        )
-    assert response.status_code == 200, response.text
-    answer = json.loads(response.json()["choices"][0]["message"]["content"])
+    body = extract(StateOfIncorporationFake(), tmp_path, database_url, schema)
+    answer = json.loads(body["choices"][0]["message"]["content"])
     # "governed by the laws of the State of California", not "a Delaware corporation"
     assert answer["jurisdiction"] == "California"
     assert [s["text"] for s in answer["_source"] if s["field"] == "jurisdiction"] == ["California"]

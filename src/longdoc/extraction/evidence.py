@@ -58,7 +58,7 @@ def is_defined_term(value: str, texts: tuple[str, ...]) -> bool:
     if quoted is None:
         return False
     pattern = re.compile(
-        rf"{quoted}\s*[)）]|[(（][^()（）]{{0,80}}?{quoted}|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}"
+        rf"{quoted}\s*[)）]|{_in_parenthesis(quoted)}|\bhereinafter[\s,]+(?:(?:collectively|called|referred\s+to\s+as|the)[\s,]+)*{quoted}"
         rf"|\bterm\s+{quoted}|{quoted},?\s+(?:shall\s+)?(?:means?|refers?\s+to)\b",
         re.IGNORECASE,
     )
@@ -73,7 +73,7 @@ def defined_name(value: str, texts: tuple[str, ...]) -> str | None:
     if quoted is None:
         return None
     for text in texts:
-        for found in re.finditer(rf"[(（][^()（）]{{0,80}}?{quoted}", text, re.IGNORECASE):
+        for found in re.finditer(_in_parenthesis(quoted), text, re.IGNORECASE):
             before = text[max(0, found.start() - 300) : found.start()].rstrip(" ,\n")
             before = _DESCRIBING_CLAUSE.sub("", before).rstrip(" ,\n")
             name = _NAME_AT_END.search(before)
@@ -180,6 +180,11 @@ def principal_name(value: str, text: str) -> str | None:
         if name:
             return " ".join(name.group(0).split())
     return None
+
+
+def _in_parenthesis(quoted: str) -> str:
+    """A pattern for a parenthesis up to the quoted term in it, as a definition opens."""
+    return rf"[(（][^()（）]{{0,80}}?{quoted}"
 
 
 def _quoted(value: str) -> str | None:

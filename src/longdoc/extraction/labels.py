@@ -38,11 +38,8 @@ def labelled_span(
 
 
 def same_day(chosen: Any, written: str) -> bool:
-    return (
-        isinstance(chosen, str)
-        and parse_date(chosen) is not None
-        and parse_date(chosen) == parse_date(written)
-    )
+    day = parse_date(chosen) if isinstance(chosen, str) else None
+    return day is not None and day == parse_date(written)
 
 
 def _better_choice(
@@ -53,12 +50,14 @@ def _better_choice(
     best: tuple[int, int, int] | None = None
     top = 0
     for position, text in enumerate(texts):
-        found = labelled_choice(name, description, choices, text)
-        mine = labelled_choice(name, description, [chosen], text) if isinstance(chosen, str) else None
-        if mine is not None and mine[3] >= (found[3] if found else 0):
+        each = _labelled_choices(name, description, choices, text)
+        if not each:
+            continue
+        start, end, score = min(each.values(), key=lambda found: (-found[2], found[0]))
+        if chosen in each and each[chosen][2] >= score:
             return None  # the model's own choice is labelled as well as any
-        if found is not None and found[3] > top:
-            best, top = (position, found[1], found[2]), found[3]
+        if score > top:
+            best, top = (position, start, end), score
     return best
 
 
@@ -90,9 +89,18 @@ def labelled_choice(
     best: (choice, start, end, how many stems of the field's name and description words they
     share; "governed by the laws of the State of Illinois" for a jurisdiction "whose law
     governs"). The earliest wins a tie; None when no occurrence shares a stem."""
+    each = _labelled_choices(field, description, choices, text)
+    ranked = sorted(each.items(), key=lambda found: (-found[1][2], found[1][0]))
+    return (ranked[0][0], *ranked[0][1]) if ranked else None
+
+
+def _labelled_choices(
+    field: str, description: str, choices: Sequence[str], text: str
+) -> dict[str, tuple[int, int, int]]:
+    """Each choice's best-labelled occurrence (start, end, score), for the choices with one."""
     stems = {w[:5] for w in re.findall(r"[a-z]{3,}", f"{field.replace('_', ' ')} {description}".lower())}
     stems -= _PLAIN_STEMS
-    best: tuple[str, int, int, int] | None = None
+    best: dict[str, tuple[int, int, int]] = {}
     for choice in choices:
         for found in re.finditer(rf"(?<!\w){spaced(choice)}(?!\w)", text):
             before = {
@@ -100,6 +108,6 @@ def labelled_choice(
                 for w in re.findall(r"[a-z]{3,}", text[max(0, found.start() - 60) : found.start()].lower())
             }
             score = len(stems & before)
-            if score and (best is None or (score, -found.start()) > (best[3], -best[1])):
-                best = (choice, found.start(), found.end(), score)
+            if score > best.get(choice, (0, 0, 0))[2]:
+                best[choice] = (found.start(), found.end(), score)
     return best

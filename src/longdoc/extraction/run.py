@@ -279,10 +279,9 @@ class DocumentExtraction:
             if found is None:
                 continue
             position, start, end = found
-            if not same_day(item.value.get(name), texts[position][start:end]):  # else keep its spelling
-                item.value[name] = conform(
-                    texts[position][start:end], sub, self._job.target.plain_numbers, name
-                )
+            written = texts[position][start:end]
+            if not same_day(item.value.get(name), written):  # else keep the model's spelling of that day
+                item.value[name] = conform(written, sub, self._job.target.plain_numbers, name)
             item.sources = [s for s in item.sources if s["field"] != name]
             source = self._source(name, start, end, "exact", self._job.documents[position])
             item.sources.append({**source, "value": None})

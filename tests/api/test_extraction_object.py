@@ -48,8 +48,9 @@ CONTRACT = "\n\n".join(
         "Kite Pharma, Inc., a Delaware corporation (“Kite”), and Gilead Sciences, Inc., a Delaware "
         "corporation (the “Company”).",
         *(CLAUSE.format(n=n) for n in range(1, 40)),
-        "40. This Agreement shall be governed by the laws of the State of California. The obligations of "
-        "this Agreement last for five (5) years from its effective date.",
+        "40. This Agreement shall be governed by the laws of the State of California. This Agreement shall "
+        "expire five (5) years after its effective date. The Recipient shall not solicit the Company's "
+        "employees while it lasts and for one (1) year thereafter.",
         "KITE PHARMA, INC.\nBy: Jane Roe, Chief Executive Officer\nDate: March 1, 2017\n\n"
         "GILEAD SCIENCES, INC.\nBy: John Doe, Secretary",
     ]
@@ -84,9 +85,9 @@ class SmallModelFake(FakeBackend):
 
 
 def extract(
-    model: SmallModelFake, tmp_path: Path, database_url: str, schema: dict[str, Any]
+    model: SmallModelFake, tmp_path: Path, database_url: str, schema: dict[str, Any], contract: str = CONTRACT
 ) -> dict[str, Any]:
-    """The response body of an extraction from CONTRACT under ``schema``, with sources."""
+    """The response body of an extraction from ``contract`` under ``schema``, with sources."""
     with (
         services_with_model(model, tmp_path, database_url, prompt_budget_tokens=1_200) as services,
         TestClient(create_app(services)) as client,
@@ -99,7 +100,7 @@ def extract(
                 "model": "qwen-long",
                 "messages": [
                     {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": CONTRACT},
+                    {"role": "system", "content": contract},
                     {
                         "role": "user",
                         "content": "Extract the parties, governing law, effective date and term.",
@@ -154,3 +155,33 @@ def test_an_enum_field_takes_the_value_the_text_labels_with_its_words(
     # "governed by the laws of the State of California", not "a Delaware corporation"
     assert answer["jurisdiction"] == "California"
     assert [s["text"] for s in answer["_source"] if s["field"] == "jurisdiction"] == ["California"]
+
+
+class RestrictionPeriodFake(SmallModelFake):
+    """Answers, for how long the agreement lasts, the period a restriction runs after it ends."""
+
+    def _reply(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        answer = json.loads(super()._reply(messages, params))
+        found = PART.search(messages[-1].content)
+        in_part = found is not None and "one (1) year" in found.group(1)
+        return json.dumps({**answer, "term": "one (1) year" if in_part else None})
+
+
+def test_a_field_asking_how_long_takes_the_length_the_text_labels_with_its_words(
+    tmp_path: Path, database_url: str
+) -> None:
+    term = {
+        "type": ["string", "null"],
+        "description": "how long the agreement remains in effect before it expires",
+    }
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "term": term}}
+    body = extract(RestrictionPeriodFake(), tmp_path / "labelled", database_url, schema)
+    answer = json.loads(body["choices"][0]["message"]["content"])
+    # "This Agreement shall expire five (5) years after …", not "for one (1) year thereafter"
+    assert answer["term"] == "five (5) years"
+    assert [s["text"] for s in answer["_source"] if s["field"] == "term"] == ["five (5) years"]
+    unlabelled = CONTRACT.replace("This Agreement shall expire five (5) years after its effective date. ", "")
+    body = extract(RestrictionPeriodFake(), tmp_path / "unlabelled", database_url, schema, unlabelled)
+    answer = json.loads(body["choices"][0]["message"]["content"])
+    assert answer["term"] is None  # a period after the agreement ends is not how long it lasts
+    assert [s for s in answer["_source"] if s["field"] == "term"] == []

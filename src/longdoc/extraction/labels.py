@@ -5,21 +5,43 @@ A date field takes the first date the text labels with the words of the field's 
 ``effective_date``), not the day the contract was signed. An enum field takes the value the
 words just before it label best with the field's name and description ("governed by the laws of
 the State of California" for a ``jurisdiction``, "the US state whose law governs"), not the
-state of incorporation, unless the model's own value is labelled as well.
+state of incorporation, unless the model's own value is labelled as well. A field asking how
+long something lasts takes the length of time the clause before it labels with the field's words
+("This Agreement shall terminate two (2) years after …" for a ``term``, "how long the agreement
+remains in effect"), not a notice period or a restriction that runs after the agreement ends;
+when the text labels none, the model's length of time, which then names some other period, is
+dropped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from longdoc.extraction.dates import find_dates, parse_date
+from longdoc.extraction.durations import Duration, find_durations, parse_duration
 from longdoc.extraction.evidence import QUOTES, spaced
 
 # Words a field's description shares with any text; the words of a date field's name that say "date".
 _PLAIN_STEMS = {"the", "and", "for", "with", "from", "this", "that", "which", "whose", "its", "are", "was", "has"}  # fmt: skip
 _DATE_WORDS = {"date", "day", "dated", "on", "of", "the"}
+_DURATION_ASKED = re.compile(r"\b(?:how\s+long|duration|(?:days|weeks|months|years)\b)", re.IGNORECASE)
+_UNIT_STEMS = {"days", "weeks", "month", "years", "numbe"}
+# Not how long a thing lasts: a deadline ("within 30 days", "not less than 90 days"), a period
+# named ("the seven (7) day revocation period") or one that runs after another ends ("for one year
+# thereafter", "two (2) years following the termination of employment").
+_NOT_HOW_LONG_BEFORE = re.compile(r"\b(?:within|than|least|the)\s*$", re.IGNORECASE)
+_PERIOD_AFTER = re.compile(
+    r"\s*(?:thereafter|(?:\w+\s+)?(?:period\s+)?(?:following|after|before|prior\s+to|preceding)\s+"
+    r"(?:(?:the|my|your|his|her|its|their|such)\s+)?(?:termination|expiration|separation|receipt|notice))",
+    re.IGNORECASE,
+)
+# How far back the words labelling a length of time may stand, within its sentence; how many stems
+# they share with the field's words to outweigh the model's length, and to keep it.
+_LABEL_REACH = 80
+_LENGTH_LABELLED = 2
+_LENGTH_KEPT = 1
 
 
 def labelled_span(
@@ -30,6 +52,8 @@ def labelled_span(
     label none better."""
     if schema.get("enum"):
         return _better_choice(name, schema, chosen, texts)
+    if asks_how_long(name, schema):
+        return _better_length(name, str(schema.get("description", "")), chosen, texts)
     for position, text in enumerate(texts):
         span = labelled_date(name, text)
         if span is not None:
@@ -98,16 +122,80 @@ def _labelled_choices(
     field: str, description: str, choices: Sequence[str], text: str
 ) -> dict[str, tuple[int, int, int]]:
     """Each choice's best-labelled occurrence (start, end, score), for the choices with one."""
-    stems = {w[:5] for w in re.findall(r"[a-z]{3,}", f"{field.replace('_', ' ')} {description}".lower())}
-    stems -= _PLAIN_STEMS
+    stems = _stems(f"{field.replace('_', ' ')} {description}") - _PLAIN_STEMS
     best: dict[str, tuple[int, int, int]] = {}
     for choice in choices:
         for found in re.finditer(rf"(?<!\w){spaced(choice)}(?!\w)", text):
-            before = {
-                w[:5]
-                for w in re.findall(r"[a-z]{3,}", text[max(0, found.start() - 60) : found.start()].lower())
-            }
-            score = len(stems & before)
+            score = len(stems & _stems(text[max(0, found.start() - 60) : found.start()]))
             if score > best.get(choice, (0, 0, 0))[2]:
                 best[choice] = (found.start(), found.end(), score)
     return best
+
+
+def asks_how_long(name: str, schema: dict[str, Any]) -> bool:
+    """Whether the field's name or description asks for a length of time."""
+    return bool(_DURATION_ASKED.search(f"{name.replace('_', ' ')} {schema.get('description', '')}"))
+
+
+def unlabelled_length(name: str, schema: dict[str, Any], chosen: Any, texts: Sequence[str]) -> bool:
+    """Whether ``chosen`` is a length of time that no text labels with any of the field's words:
+    another period than the one asked for ("within thirty (30) days", "for one year thereafter")."""
+    length = parse_duration(chosen) if isinstance(chosen, str) else None
+    if length is None or not asks_how_long(name, schema):
+        return False
+    return _own_score(name, str(schema.get("description", "")), length, texts) < _LENGTH_KEPT
+
+
+def labelled_duration(field: str, description: str, text: str) -> tuple[int, int] | None:
+    """The span of the length of time that the words before it in its sentence label best with
+    the field's name and description, sharing at least two of their stems; not a deadline or a
+    period that runs after another ends. The earliest wins a tie; None when none is so labelled."""
+    best: tuple[int, int] | None = None
+    top = _LENGTH_LABELLED - 1
+    for _length, start, end, score in _scored_lengths(field, description, text):
+        if score > top:
+            best, top = (start, end), score
+    return best
+
+
+def _better_length(
+    name: str, description: str, chosen: Any, texts: Sequence[str]
+) -> tuple[int, int, int] | None:
+    length = parse_duration(chosen) if isinstance(chosen, str) else None
+    own = _own_score(name, description, length, texts) if length is not None else -1
+    best: tuple[int, int, int] | None = None
+    top = max(own, _LENGTH_LABELLED - 1)
+    for position, text in enumerate(texts):
+        for _length, start, end, score in _scored_lengths(name, description, text):
+            if score > top:
+                best, top = (position, start, end), score
+    return best
+
+
+def _own_score(name: str, description: str, length: Duration, texts: Sequence[str]) -> int:
+    return max(
+        (
+            score
+            for text in texts
+            for found, _s, _e, score in _scored_lengths(name, description, text)
+            if found == length
+        ),
+        default=-1,
+    )
+
+
+def _scored_lengths(field: str, description: str, text: str) -> Iterator[tuple[Duration, int, int, int]]:
+    """Each length of time in ``text`` with the number of stems of the field's name and
+    description that the words before it in its sentence share; -1 for what is not how long a thing
+    lasts."""
+    stems = _stems(f"{field.replace('_', ' ')} {description}") - _PLAIN_STEMS - _UNIT_STEMS
+    for length, start, end in find_durations(text):
+        before = re.split(r"[.;]\s", text[max(0, start - _LABEL_REACH) : start])[-1]
+        if _NOT_HOW_LONG_BEFORE.search(before) or _PERIOD_AFTER.match(text, end):
+            yield length, start, end, -1
+        else:
+            yield length, start, end, len(stems & _stems(before))
+
+
+def _stems(words: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{3,}", words.lower())}

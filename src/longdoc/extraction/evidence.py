@@ -8,7 +8,9 @@ list only the items most of whose values are (``mostly_grounded``). A value the 
 introduces as a defined term refers to a value rather than gives it: it becomes the name the
 term stands for ("Acme, Inc., a Delaware corporation (the “Company”)" → "Acme, Inc.",
 ``defined_name``), or is dropped when the text names none; so are descriptions ("its
-affiliates", or what the text only writes after "a": "a Delaware corporation"). An alias
+affiliates", or what the text only writes after "a": "a Delaware corporation") and the blanks of
+a form ("[Employer Name]"); a value loses a parenthesis defining a term for it ("Acme LLC
+(referred to as “you”)"). An alias
 ("d/b/a Covidien", "f/k/a Discover Screens, Inc.") gives way to the name (``principal_name``). A
 name cut before its legal form ("Kite Pharma" where the text says "Kite Pharma, Inc.") takes
 the form as written (``whole_name``).
@@ -46,6 +48,10 @@ _ALIAS = re.compile(
 # What may stand between a name and the parenthesis defining it: ", a Delaware corporation".
 _DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
 QUOTES = "\"'“”‘’「」『』"
+# A parenthesis closing a value that defines a term for it: "Acme LLC (referred to as “you”)".
+_DEFINING_TAIL = re.compile(
+    rf"\s*[(（][^()（）]*(?:[{QUOTES}]|\breferred\s+to\b|\bhereinafter\b)[^()（）]*[)）]?\s*$", re.IGNORECASE
+)
 # Where defined terms are introduced: within the opening of a document and the part read.
 DEFINITIONS_WINDOW = 20_000
 
@@ -112,6 +118,14 @@ def is_description(value: str, text: str) -> bool:
     return bool(found) and all(_ARTICLE_BEFORE.search(text[max(0, at - 4) : at]) for at in found)
 
 
+def is_placeholder(value: str, text: str) -> bool:
+    """Whether ``value`` is a blank of a form, which ``text`` writes only in square brackets
+    ("“Company” means [Employer Name] and its successors")."""
+    name = value.strip().strip("[]").strip()
+    found = [m.start() for m in re.finditer(rf"(?<!\w){spaced(name)}(?!\w)", text)] if name else []
+    return bool(found) and all(re.search(r"\[\s*$", text[max(0, at - 3) : at]) for at in found)
+
+
 def entity_key(folded: str) -> str:
     """A case-folded name without its trailing legal form ("kite pharma, inc." → "kite pharma")."""
     return _TRAILING_FORM.sub("", folded)
@@ -149,6 +163,9 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
             return value
         if value.strip().casefold() in _ARTICLES:  # "term": "a", found in any text, says nothing
             return None
+        if is_placeholder(value, text):
+            return None
+        value = _DEFINING_TAIL.sub("", value) or value
         value = principal_name(value, text) or value
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:
@@ -192,7 +209,7 @@ def _quoted(value: str) -> str | None:
     term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(QUOTES).strip(), flags=re.IGNORECASE)
     if not term or len(term) > 60:
         return None
-    return rf"[{QUOTES}]\s*{spaced(term)}\s*[{QUOTES}]"
+    return rf"[{QUOTES}]\s*{spaced(term)}\s*[,.;]?\s*[{QUOTES}]"  # “Company,” as US style quotes
 
 
 def spaced(value: str) -> str:

@@ -5,6 +5,7 @@ from longdoc.extraction.evidence import (
     entity_key,
     is_defined_term,
     is_description,
+    is_placeholder,
     named,
     principal_name,
     supported,
@@ -136,3 +137,32 @@ def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -
     assert named({"term": "a", "party": ["the"]}, CONTRACT, (CONTRACT,)) == {"term": None, "party": []}
     surface = {"party": ["Delaware corporation", "Acme"], "kind": "Delaware corporation"}
     assert named(surface, CONTRACT, (CONTRACT,)) == {"party": ["Acme"], "kind": "Delaware corporation"}
+
+
+def test_a_term_defined_with_its_comma_inside_the_quotes() -> None:
+    text = "Vocus, Inc., a Delaware corporation (“Vocus” and collectively with its subsidiaries, the “Company,” “we”)"
+    assert is_defined_term("Company", (text,))
+    assert named({"party": ["Company"]}, text, (text,)) == {"party": ["Vocus, Inc."]}
+
+
+def test_a_blank_of_a_form_is_no_value() -> None:
+    text = "“Company” means [Employer Name] and its successors; Employer Name: Acme"
+    assert is_placeholder("Employer Name", "“Company” means [Employer Name] and its successors")
+    assert is_placeholder("[Employer Name]", "“Company” means [Employer Name]")
+    assert not is_placeholder("Employer Name", text)  # also written outside the brackets
+    assert named({"party": ["Employer Name", "Acme"]}, "means [Employer Name]; Acme", ()) == {
+        "party": ["Acme"]
+    }
+
+
+def test_a_value_loses_the_parenthesis_defining_a_term_for_it() -> None:
+    text = (
+        "Providence Equity Partners LLC (referred to as “you” or “your” as appropriate) and Acme (Europe) Ltd"
+    )
+    surface = {
+        "party": [
+            "Providence Equity Partners LLC (referred to as “you” or “your” as appropriate)",
+            "Acme (Europe) Ltd",
+        ]
+    }
+    assert named(surface, text, (text,)) == {"party": ["Providence Equity Partners LLC", "Acme (Europe) Ltd"]}

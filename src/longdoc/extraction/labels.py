@@ -34,7 +34,7 @@ _UNIT_STEMS = {"days", "weeks", "month", "years", "numbe"}
 _NOT_HOW_LONG_BEFORE = re.compile(r"\b(?:within|than|least|the)\s*$", re.IGNORECASE)
 _PERIOD_AFTER = re.compile(
     r"\s*(?:thereafter|(?:\w+\s+)?(?:period\s+)?(?:following|after|before|prior\s+to|preceding)\s+"
-    r"(?:(?:the|my|your|his|her|its|their|such)\s+)?(?:termination|expiration|separation|receipt|notice))",
+    r"(?:(?:the|my|your|his|her|its|their|such)\s+)?(?:termination|expiration|separation))",
     re.IGNORECASE,
 )
 # How far back the words labelling a length of time may stand, within its sentence; how many stems

@@ -79,6 +79,10 @@ TERM = "how long the agreement remains in effect before it expires or terminates
             None,
         ),
         ("Upon termination of this Agreement, return all copies within thirty (30) days.", None),
+        (
+            "the obligations under this Agreement shall terminate five (5) years following receipt of the information",
+            "five (5) years",
+        ),
         ("The Receiving Party agrees that for a period of two years it shall not solicit.", None),  # one word
     ],
 )

@@ -37,6 +37,10 @@ _TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
 _MORE_WORDS = r"(?:,?\s+(?:(?:&|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
 _LAST_NAME_WORD = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*$")
 _ARTICLES = {"a", "an", "the"}
+# A field listing names: of parties, companies, people.
+_NAMES_FIELD = re.compile(
+    r"(?i)(?:^|_)(?:names?|part(?:y|ies)|compan(?:y|ies)|persons?|people|organi[sz]ations?|entit(?:y|ies))$"
+)
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _DESCRIBING_START = {"its", "their", "his", "her", "our", "your", "all", "any", "each", "every", "such"}
 # A name's words: capitalised or numbers, joined by spaces or commas, "&", "of" or the "and" of "and Co.".
@@ -156,7 +160,8 @@ def mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:
 
 def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     """``surface`` without the defined terms it gives as values (nor, among a list's elements, the
-    descriptions), and with names cut before their legal form made whole."""
+    descriptions, nor in a list of names those written all in lower case beside capitalised
+    ones), and with names cut before their legal form made whole."""
 
     def one(value: Any, listed: bool) -> Any:
         if not isinstance(value, str):
@@ -175,13 +180,17 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
         # a description is a fine value for a field of its own ("category": "laptop"), not a name in a list
         return None if listed and is_description(value, text) else value
 
-    def each(value: Any) -> Any:
-        if isinstance(value, list):
-            return [v for v in (one(e, listed=True) for e in value) if v is not None]
-        return one(value, listed=False)
+    def each(name: str, value: Any) -> Any:
+        if not isinstance(value, list):
+            return one(value, listed=False)
+        kept = [v for v in (one(e, listed=True) for e in value) if v is not None]
+        if _NAMES_FIELD.search(name) and any(isinstance(v, str) and v != v.lower() for v in kept):
+            # "NIKE, Inc., divisions, subsidiaries and affiliates": the lower-case words describe
+            kept = [v for v in kept if not isinstance(v, str) or v != v.lower()]
+        return kept
 
     if isinstance(surface, dict):
-        return {name: each(value) for name, value in surface.items()}
+        return {name: each(name, value) for name, value in surface.items()}
     return one(surface, listed=True)  # an item of the answer's own list
 
 

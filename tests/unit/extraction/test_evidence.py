@@ -166,3 +166,12 @@ def test_a_value_loses_the_parenthesis_defining_a_term_for_it() -> None:
         ]
     }
     assert named(surface, text, (text,)) == {"party": ["Providence Equity Partners LLC", "Acme (Europe) Ltd"]}
+
+
+def test_a_list_of_names_holds_no_words_written_in_lower_case() -> None:
+    text = "PARTIES: Eric Dean Sprunk and NIKE, Inc., divisions, subsidiaries and affiliates. Flour, sugar."
+    surface = {"party": ["NIKE, Inc.", "divisions", "affiliates"], "ingredients": ["Flour", "sugar"]}
+    assert named(surface, text, (text,)) == {"party": ["NIKE, Inc."], "ingredients": ["Flour", "sugar"]}
+    assert named({"party": ["acme", "beta"]}, "acme and beta", ()) == {
+        "party": ["acme", "beta"]
+    }  # none capitalised

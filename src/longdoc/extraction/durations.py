@@ -29,14 +29,14 @@ _DURATION = re.compile(
 
 
 class Duration(NamedTuple):
-    count: float
+    number: float
     unit: str  # day, week, month or year
 
 
 def find_durations(text: str) -> Iterator[tuple[Duration, int, int]]:
     """Every length of time written in ``text``: (duration, start, end), in order."""
     for found in _DURATION.finditer(text):
-        yield Duration(_count(found.group("number")), found.group("unit").lower()), found.start(), found.end()
+        yield Duration(_number(found.group("number")), found.group("unit").lower()), found.start(), found.end()
 
 
 def parse_duration(value: str) -> Duration | None:
@@ -48,7 +48,7 @@ def parse_duration(value: str) -> Duration | None:
     return None
 
 
-def _count(number: str) -> float:
+def _number(number: str) -> float:
     number = re.sub(r"[\s-]+", " ", number.lower())
     if number[0].isdigit():
         return float(number)

@@ -21,16 +21,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Legal forms that end a company's name, as written in names ("Inc.", "INC."), so that "a Delaware
-# corporation" is not one; "Company" is left out: "the Company" is a defined term.
-_FORMS = ("Inc", "Incorporated", "Corp", "Corporation", "Co", "LLC", "L.L.C", "Ltd", "Limited", "L.P",
-          "LP", "LLP", "L.L.P", "P.C", "PLC", "plc", "GmbH", "AG", "S.A", "SA", "N.V", "B.V", "S.p.A",
-          "SE", "Pty", "Pte", "K.K")  # fmt: skip
-LEGAL_FORM = (
-    "(?:"
-    + "|".join(re.escape(f) for f in sorted({*_FORMS, *(f.upper() for f in _FORMS)}, key=len, reverse=True))
-    + r")(?![\w])\.?"
-)
+from longdoc.extraction.places import is_place
+from longdoc.extraction.writing import LEGAL_FORM, QUOTES, spaced
+
 _TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
 # Up to three more capitalised words of the name before its form ("Sears" → "Sears, Roebuck and Co.");
 # not across "and", which joins two parties as often as it sits inside one name.
@@ -51,7 +44,6 @@ _ALIAS = re.compile(
 )
 # What may stand between a name and the parenthesis defining it: ", a Delaware corporation".
 _DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
-QUOTES = "\"'“”‘’「」『』"
 # A parenthesis closing a value that defines a term for it: "Acme LLC (referred to as “you”)".
 _DEFINING_TAIL = re.compile(
     rf"\s*[(（][^()（）]*(?:[{QUOTES}]|\breferred\s+to\b|\bhereinafter\b)[^()（）]*[)）]?\s*$", re.IGNORECASE
@@ -163,12 +155,12 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     descriptions, nor in a list of names those written all in lower case beside capitalised
     ones), and with names cut before their legal form made whole."""
 
-    def one(value: Any, listed: bool) -> Any:
+    def one(value: Any, listed: bool, names: bool = False) -> Any:
         if not isinstance(value, str):
             return value
         if value.strip().casefold() in _ARTICLES:  # "term": "a", found in any text, says nothing
             return None
-        if is_placeholder(value, text):
+        if is_placeholder(value, text) or (names and is_place(value, text)):
             return None
         value = _DEFINING_TAIL.sub("", value) or value
         value = principal_name(value, text) or value
@@ -181,10 +173,11 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
         return None if listed and is_description(value, text) else value
 
     def each(name: str, value: Any) -> Any:
+        names = bool(_NAMES_FIELD.search(name))
         if not isinstance(value, list):
-            return one(value, listed=False)
-        kept = [v for v in (one(e, listed=True) for e in value) if v is not None]
-        if _NAMES_FIELD.search(name) and any(isinstance(v, str) and v != v.lower() for v in kept):
+            return one(value, listed=False, names=names)
+        kept = [v for v in (one(e, listed=True, names=names) for e in value) if v is not None]
+        if names and any(isinstance(v, str) and v != v.lower() for v in kept):
             # "NIKE, Inc., divisions, subsidiaries and affiliates": the lower-case words describe
             kept = [v for v in kept if not isinstance(v, str) or v != v.lower()]
         return kept
@@ -219,8 +212,3 @@ def _quoted(value: str) -> str | None:
     if not term or len(term) > 60:
         return None
     return rf"[{QUOTES}]\s*{spaced(term)}\s*[,.;]?\s*[{QUOTES}]"  # “Company,” as US style quotes
-
-
-def spaced(value: str) -> str:
-    """A pattern for ``value``'s words with any run of spaces or line breaks between them."""
-    return r"\s+".join(re.escape(word) for word in value.split())

@@ -21,7 +21,7 @@ from typing import Any
 
 from longdoc.extraction.dates import find_dates, parse_date
 from longdoc.extraction.durations import Duration, find_durations, parse_duration
-from longdoc.extraction.evidence import QUOTES, spaced
+from longdoc.extraction.writing import QUOTES, spaced
 
 # Words a field's description shares with any text; the words of a date field's name that say "date".
 _PLAIN_STEMS = {"the", "and", "for", "with", "from", "this", "that", "which", "whose", "its", "are", "was", "has"}  # fmt: skip

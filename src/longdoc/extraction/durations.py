@@ -36,7 +36,11 @@ class Duration(NamedTuple):
 def find_durations(text: str) -> Iterator[tuple[Duration, int, int]]:
     """Every length of time written in ``text``: (duration, start, end), in order."""
     for found in _DURATION.finditer(text):
-        yield Duration(_number(found.group("number")), found.group("unit").lower()), found.start(), found.end()
+        yield (
+            Duration(_number(found.group("number")), found.group("unit").lower()),
+            found.start(),
+            found.end(),
+        )
 
 
 def parse_duration(value: str) -> Duration | None:

@@ -211,4 +211,4 @@ def _quoted(value: str) -> str | None:
     term = re.sub(r"^(?:the|a|an)\s+", "", value.strip().strip(QUOTES).strip(), flags=re.IGNORECASE)
     if not term or len(term) > 60:
         return None
-    return rf"[{QUOTES}]\s*{spaced(term)}\s*[,.;]?\s*[{QUOTES}]"  # “Company,” as US style quotes
+    return rf"[{QUOTES}]\s*(?:the\s+)?{spaced(term)}\s*[,.;]?\s*[{QUOTES}]"  # “the Company”, “Company,”

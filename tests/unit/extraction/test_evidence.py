@@ -139,10 +139,13 @@ def test_what_the_text_only_writes_after_a_or_an_describes_rather_than_names() -
     assert named(surface, CONTRACT, (CONTRACT,)) == {"party": ["Acme"], "kind": "Delaware corporation"}
 
 
-def test_a_term_defined_with_its_comma_inside_the_quotes() -> None:
+def test_a_term_defined_with_its_comma_or_article_inside_the_quotes() -> None:
     text = "Vocus, Inc., a Delaware corporation (“Vocus” and collectively with its subsidiaries, the “Company,” “we”)"
     assert is_defined_term("Company", (text,))
     assert named({"party": ["Company"]}, text, (text,)) == {"party": ["Vocus, Inc."]}
+    assert is_defined_term(
+        "Company", ("BAR HARBOR BANKSHARES, a Maine corporation (hereinafter, “the Company”)",)
+    )
 
 
 def test_a_blank_of_a_form_is_no_value() -> None:

@@ -150,12 +150,8 @@ def labelled_duration(field: str, description: str, text: str) -> tuple[int, int
     """The span of the length of time that the words before it in its sentence label best with
     the field's name and description, sharing at least two of their stems; not a deadline or a
     period that runs after another ends. The earliest wins a tie; None when none is so labelled."""
-    best: tuple[int, int] | None = None
-    top = _LENGTH_LABELLED - 1
-    for _length, start, end, score in _scored_lengths(field, description, text):
-        if score > top:
-            best, top = (start, end), score
-    return best
+    found = _better_length(field, description, None, [text])
+    return (found[1], found[2]) if found else None
 
 
 def _better_length(

@@ -29,7 +29,8 @@ _TRAILING_FORM = re.compile(r"(?:,?\s+" + LEGAL_FORM + r")+$", re.IGNORECASE)
 # not across "and", which joins two parties as often as it sits inside one name.
 _MORE_WORDS = r"(?:,?\s+(?:(?:&|of)\s+)?[A-Z][\w'’.-]*){0,3}?"
 _LAST_NAME_WORD = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*$")
-_ARTICLES = {"a", "an", "the"}
+# Words that say nothing alone, though every text holds them ("term": "a", "party": "IN" of "IN WITNESS").
+_FUNCTION_WORDS = {"a", "an", "the", "in", "of", "by", "and", "or", "to", "for", "with", "at", "on"}
 # A field listing names: of parties, companies, people.
 _NAMES_FIELD = re.compile(
     r"(?i)(?:^|_)(?:names?|part(?:y|ies)|compan(?:y|ies)|persons?|people|organi[sz]ations?|entit(?:y|ies))$"
@@ -45,6 +46,10 @@ _ALIAS = re.compile(
 # What may stand between a name and the parenthesis defining it: ", a Delaware corporation".
 _DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
 # A parenthesis closing a value that defines a term for it: "Acme LLC (referred to as “you”)".
+# What follows a name and describes more than it: "Acme Bank and its affiliates, including …".
+_DESCRIBING_TAIL = re.compile(
+    r"(?:,\s*|\s+(?:and|together\s+with|including)\s+)(?:its|their)\s+[a-z].*$", re.DOTALL
+)
 _DEFINING_TAIL = re.compile(
     rf"\s*[(（][^()（）]*(?:[{QUOTES}]|\breferred\s+to\b|\bhereinafter\b)[^()（）]*[)）]?\s*$", re.IGNORECASE
 )
@@ -106,12 +111,23 @@ def is_description(value: str, text: str) -> bool:
     ("its parent, divisions and affiliates"), or ends in a lower-case word and ``text`` writes it
     only after "a"/"an" ("Delaware corporation" in "a Delaware corporation")."""
     words = value.split()
-    if words and words[0] in _DESCRIBING_START:
-        return True
+    if (
+        words
+        and words[0].lower() in _DESCRIBING_START
+        and (words[0] in _DESCRIBING_START or words[-1][:1].islower())
+    ):
+        return True  # "its affiliates", "Our employees"; not "Its Deli LLC"
     if not words or not words[-1][:1].islower():
         return False
     found = [m.start() for m in re.finditer(rf"(?<!\w){spaced(value)}(?!\w)", text, re.IGNORECASE)]
     return bool(found) and all(_ARTICLE_BEFORE.search(text[max(0, at - 4) : at]) for at in found)
+
+
+def as_written(value: str, text: str) -> str:
+    """``value`` spelt as ``text`` writes it where the two differ only in apostrophes or spacing
+    ("Roundy's" → "Roundy’s")."""
+    found = re.search(rf"(?<!\w){spaced(value)}(?!\w)", text) if value.strip() else None
+    return " ".join(found.group(0).split()) if found else value
 
 
 def is_placeholder(value: str, text: str) -> bool:
@@ -158,11 +174,12 @@ def named(surface: Any, text: str, definitions: tuple[str, ...]) -> Any:
     def one(value: Any, listed: bool, names: bool = False) -> Any:
         if not isinstance(value, str):
             return value
-        if value.strip().casefold() in _ARTICLES:  # "term": "a", found in any text, says nothing
+        if value.strip().casefold() in _FUNCTION_WORDS:
             return None
         if is_placeholder(value, text) or (names and is_place(value, text)):
             return None
-        value = _DEFINING_TAIL.sub("", value) or value
+        value = _DESCRIBING_TAIL.sub("", _DEFINING_TAIL.sub("", value)) or value
+        value = as_written(value, text)
         value = principal_name(value, text) or value
         whole = whole_name(value, text)  # first: "Sears" is the defined term of "Sears, Roebuck and Co."
         if whole is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+_APOSTROPHE = "['’‘]"
 QUOTES = "\"'“”‘’「」『』"
 # Legal forms that end a company's name, as written in names ("Inc.", "INC."), so that "a Delaware
 # corporation" is not one; "Company" is left out: "the Company" is a defined term.
@@ -19,5 +20,8 @@ LEGAL_FORM = (
 
 
 def spaced(value: str) -> str:
-    """A pattern for ``value``'s words with any run of spaces or line breaks between them."""
-    return r"\s+".join(re.escape(word) for word in value.split())
+    """A pattern for ``value``'s words with any run of spaces or line breaks between them, and any
+    apostrophe for one ("Roundy's" finds "Roundy’s")."""
+    return r"\s+".join(
+        "".join(_APOSTROPHE if c in "'’‘" else re.escape(c) for c in word) for word in value.split()
+    )

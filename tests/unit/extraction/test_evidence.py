@@ -1,6 +1,7 @@
 import pytest
 
 from longdoc.extraction.evidence import (
+    as_written,
     defined_name,
     entity_key,
     is_defined_term,
@@ -178,3 +179,23 @@ def test_a_list_of_names_holds_no_words_written_in_lower_case() -> None:
     assert named({"party": ["acme", "beta"]}, "acme and beta", ()) == {
         "party": ["acme", "beta"]
     }  # none capitalised
+
+
+def test_a_value_is_spelt_as_the_text_writes_it() -> None:
+    text = "between Roundy’s, Inc. and Florists’ Transworld Delivery,\nInc. (“FTD”)"
+    assert as_written("Roundy's, Inc.", text) == "Roundy’s, Inc."
+    assert as_written("Florists' Transworld Delivery, Inc.", text) == "Florists’ Transworld Delivery, Inc."
+    assert as_written("Roundys", text) == "Roundys"  # not written so: left as it is
+    assert named({"party": ["Roundy's"]}, text, (text,)) == {"party": ["Roundy’s, Inc."]}
+
+
+def test_what_describes_more_than_a_name_is_cut_or_dropped() -> None:
+    text = "Virginia National Bank and its affiliates, including VNBTrust, N.A. IN WITNESS WHEREOF, Our employees"
+    surface = {
+        "party": [
+            "Virginia National Bank and its affiliates, including VNBTrust, N.A.",
+            "IN",
+            "Our employees",
+        ]
+    }
+    assert named(surface, text, (text,)) == {"party": ["Virginia National Bank"]}

@@ -18,7 +18,7 @@ _POSTCODE = r"(?:\d{5}(?:-\d{4})?|\d{3}-\d{3}|\d{4}\s?[A-Z]{2}(?!:)|[A-Z]{1,2}\d
 _REGION = r"(?:[A-Z]{2}\.?|[A-Z][\w-]+(?:\s[A-Z][\w-]+)?)"  # "OR", "Texas", "New York", "Gangnam-gu Seoul"
 _STREET = re.compile(
     r"\b(?:Street|Avenue|Ave\.|Road|Drive|Boulevard|Blvd\.|Parkway|Suite|Floor|Tower|P\.?\s?O\.?\s+Box)\b"
-    rf"|(?<![\w-]){_POSTCODE}$"
+    rf"|(?<![\w-]){_POSTCODE}$|^{_POSTCODE}\s"
 )
 _BEFORE_POSTCODE = re.compile(rf"[\s,.]*(?:{_REGION}[\s,.]+)?{_POSTCODE}")
 _AFTER_POSTCODE = re.compile(

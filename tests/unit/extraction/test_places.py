@@ -15,7 +15,7 @@ LETTER = (
 @pytest.mark.parametrize(
     "value",
     ["Wilsonville, OR 97070", "ASEM Tower", "Samsung-dong", "Seoul 135-090", "Korea", "The Netherlands",
-     "Dallas, Texas", "Hampden", "3172 Porter Drive, Palo Alto, CA 94304"],
+     "Dallas, Texas", "Hampden", "3172 Porter Drive, Palo Alto, CA 94304", "80331 Munich"],
 )  # fmt: skip
 def test_the_lines_of_an_address_are_places(value: str) -> None:
     assert is_place(value, LETTER)

@@ -50,8 +50,10 @@ _DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
 _DESCRIBING_TAIL = re.compile(
     r"(?:,\s*|\s+(?:and|together\s+with|including)\s+)(?:its|their)\s+[a-z].*$", re.DOTALL
 )
+# Not a call's arguments: 'source("commands.R")'.
 _DEFINING_TAIL = re.compile(
-    rf"\s*[(（][^()（）]*(?:[{QUOTES}]|\breferred\s+to\b|\bhereinafter\b)[^()（）]*[)）]?\s*$", re.IGNORECASE
+    rf"(?:\s+[(]|\s*（)[^()（）]*(?:[{QUOTES}]\s*(?:the\s+)?[A-Z\u3040-\u30ff\u4e00-\u9fff]|"
+    r"\b(?:referred\s+to|hereinafter)\b)[^()（）]*[)）]?\s*$"
 )
 # Where defined terms are introduced: within the opening of a document and the part read.
 DEFINITIONS_WINDOW = 20_000

@@ -199,3 +199,8 @@ def test_what_describes_more_than_a_name_is_cut_or_dropped() -> None:
         ]
     }
     assert named(surface, text, (text,)) == {"party": ["Virginia National Bank"]}
+
+
+def test_a_call_keeps_its_arguments() -> None:
+    text = 'source("commands.R") - run the commands stored in a file'
+    assert named({"command": 'source("commands.R")'}, text, (text,)) == {"command": 'source("commands.R")'}

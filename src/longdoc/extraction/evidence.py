@@ -8,9 +8,10 @@ list only the items most of whose values are (``mostly_grounded``). A value the 
 introduces as a defined term refers to a value rather than gives it: it becomes the name the
 term stands for ("Acme, Inc., a Delaware corporation (the “Company”)" → "Acme, Inc.",
 ``defined_name``), or is dropped when the text names none; so are descriptions ("its
-affiliates", or what the text only writes after "a": "a Delaware corporation") and the blanks of
-a form ("[Employer Name]"); a value loses a parenthesis defining a term for it ("Acme LLC
-(referred to as “you”)"). An alias
+affiliates", or what the text only writes after "a": "a Delaware corporation"), the blanks of a
+form ("[Employer Name]") and, in a list of names, places (``places``) and words written all in
+lower case. A value loses a parenthesis defining a term for it ("Acme LLC (referred to as
+“you”)") and takes the text's spelling ("Roundy’s" for "Roundy's", ``as_written``). An alias
 ("d/b/a Covidien", "f/k/a Discover Screens, Inc.") gives way to the name (``principal_name``). A
 name cut before its legal form ("Kite Pharma" where the text says "Kite Pharma, Inc.") takes
 the form as written (``whole_name``).
@@ -45,12 +46,12 @@ _ALIAS = re.compile(
 )
 # What may stand between a name and the parenthesis defining it: ", a Delaware corporation".
 _DESCRIBING_CLAUSE = re.compile(r",\s+(?:an?|the)\s[^()]*$")
-# A parenthesis closing a value that defines a term for it: "Acme LLC (referred to as “you”)".
 # What follows a name and describes more than it: "Acme Bank and its affiliates, including …".
 _DESCRIBING_TAIL = re.compile(
     r"(?:,\s*|\s+(?:and|together\s+with|including)\s+)(?:its|their)\s+[a-z].*$", re.DOTALL
 )
-# Not a call's arguments: 'source("commands.R")'.
+# A parenthesis closing a value that defines a term for it: "Acme LLC (referred to as “you”)"; after
+# a space, so not a call's arguments: 'source("commands.R")'.
 _DEFINING_TAIL = re.compile(
     rf"(?:\s+[(]|\s*（)[^()（）]*(?:[{QUOTES}]\s*(?:the\s+)?[A-Z\u3040-\u30ff\u4e00-\u9fff]|"
     r"\b(?:referred\s+to|hereinafter)\b)[^()（）]*[)）]?\s*$"

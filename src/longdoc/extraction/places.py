@@ -21,9 +21,8 @@ _STREET = re.compile(
     rf"|(?<![\w-]){_POSTCODE}$|^{_POSTCODE}\s"
 )
 _BEFORE_POSTCODE = re.compile(rf"[\s,.]*(?:{_REGION}[\s,.]+)?{_POSTCODE}")
-_AFTER_POSTCODE = re.compile(
-    rf"{_POSTCODE}[\s,]*(?:[A-Z][\w-]+[\s,]+)?$"
-)  # "1118 BJ Schiphol The Netherlands"
+# "135-090 Korea", "1118 BJ Schiphol The Netherlands": a postal code, maybe its town, then the value.
+_AFTER_POSTCODE = re.compile(rf"{_POSTCODE}[\s,]*(?:[A-Z][\w-]+[\s,]+)?$")
 _RESIDENCE = re.compile(
     r"\b(?:resident\s+of|residing\s+(?:at|in)|located\s+(?:at|in)|headquartered\s+in)[\s,]*$", re.IGNORECASE
 )

@@ -158,26 +158,28 @@ def _better_length(
     name: str, description: str, chosen: Any, texts: Sequence[str]
 ) -> tuple[int, int, int] | None:
     length = parse_duration(chosen) if isinstance(chosen, str) else None
-    own = _own_score(name, description, length, texts) if length is not None else -1
+    scored = [
+        (position, *found)
+        for position, text in enumerate(texts)
+        for found in _scored_lengths(name, description, text)
+    ]
+    own = max((score for _p, found, _s, _e, score in scored if found == length), default=-1)
     best: tuple[int, int, int] | None = None
     top = max(own, _LENGTH_LABELLED - 1)
-    for position, text in enumerate(texts):
-        for _length, start, end, score in _scored_lengths(name, description, text):
-            if score > top:
-                best, top = (position, start, end), score
+    for position, _length, start, end, score in scored:
+        if score > top:
+            best, top = (position, start, end), score
     return best
 
 
 def _own_score(name: str, description: str, length: Duration, texts: Sequence[str]) -> int:
-    return max(
-        (
-            score
-            for text in texts
-            for found, _s, _e, score in _scored_lengths(name, description, text)
-            if found == length
-        ),
-        default=-1,
+    scores = (
+        s
+        for text in texts
+        for found, _s, _e, s in _scored_lengths(name, description, text)
+        if found == length
     )
+    return max(scores, default=-1)
 
 
 def _scored_lengths(field: str, description: str, text: str) -> Iterator[tuple[Duration, int, int, int]]:

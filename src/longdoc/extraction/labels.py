@@ -46,10 +46,11 @@ _LENGTH_KEPT = 1
 
 def labelled_span(
     name: str, schema: dict[str, Any], chosen: Any, texts: Sequence[str]
-) -> tuple[int, int, int] | None:
+) -> tuple[int, int, int] | tuple[()] | None:
     """(text index, start, end) of the value ``texts`` label for the field ``name``, which outweighs
     ``chosen``, the merged answer's value (maybe the same day written otherwise); None when they
-    label none better."""
+    label none better; ``()`` when ``chosen`` is a length of time they do not label with any of
+    the field's words, another period than the one asked for: the field has no value."""
     if schema.get("enum"):
         return _better_choice(name, schema, chosen, texts)
     if asks_how_long(name, schema):
@@ -137,26 +138,17 @@ def asks_how_long(name: str, schema: dict[str, Any]) -> bool:
     return bool(_DURATION_ASKED.search(f"{name.replace('_', ' ')} {schema.get('description', '')}"))
 
 
-def unlabelled_length(name: str, schema: dict[str, Any], chosen: Any, texts: Sequence[str]) -> bool:
-    """Whether ``chosen`` is a length of time that no text labels with any of the field's words:
-    another period than the one asked for ("within thirty (30) days", "for one year thereafter")."""
-    length = parse_duration(chosen) if isinstance(chosen, str) else None
-    if length is None or not asks_how_long(name, schema):
-        return False
-    return _own_score(name, str(schema.get("description", "")), length, texts) < _LENGTH_KEPT
-
-
 def labelled_duration(field: str, description: str, text: str) -> tuple[int, int] | None:
     """The span of the length of time that the words before it in its sentence label best with
     the field's name and description, sharing at least two of their stems; not a deadline or a
     period that runs after another ends. The earliest wins a tie; None when none is so labelled."""
     found = _better_length(field, description, None, [text])
-    return (found[1], found[2]) if found else None
+    return (found[1], found[2]) if found else None  # no length chosen: never ()
 
 
 def _better_length(
     name: str, description: str, chosen: Any, texts: Sequence[str]
-) -> tuple[int, int, int] | None:
+) -> tuple[int, int, int] | tuple[()] | None:
     length = parse_duration(chosen) if isinstance(chosen, str) else None
     scored = [
         (position, *found)
@@ -169,17 +161,9 @@ def _better_length(
     for position, _length, start, end, score in scored:
         if score > top:
             best, top = (position, start, end), score
+    if best is None and length is not None and own < _LENGTH_KEPT:
+        return ()  # "within thirty (30) days", "for one year thereafter": not how long it lasts
     return best
-
-
-def _own_score(name: str, description: str, length: Duration, texts: Sequence[str]) -> int:
-    scores = (
-        s
-        for text in texts
-        for found, _s, _e, s in _scored_lengths(name, description, text)
-        if found == length
-    )
-    return max(scores, default=-1)
 
 
 def _scored_lengths(field: str, description: str, text: str) -> Iterator[tuple[Duration, int, int, int]]:

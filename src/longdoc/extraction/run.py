@@ -31,7 +31,7 @@ from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.evidence import DEFINITIONS_WINDOW, mostly_grounded, named, supported
 from longdoc.extraction.grounding import NormalisedText, align
-from longdoc.extraction.labels import labelled_span, same_day, unlabelled_length
+from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
 from longdoc.extraction.repair import mend_codes
@@ -278,15 +278,15 @@ class DocumentExtraction:
                 continue
             found = labelled_span(name, sub, item.value.get(name), texts)
             if found is None:
-                if unlabelled_length(name, sub, item.value.get(name), texts):
-                    item.value[name] = None
-                    item.sources = [s for s in item.sources if s["field"] != name]
+                continue
+            item.sources = [s for s in item.sources if s["field"] != name]
+            if not found:  # the texts label the model's value as no part of what the field asks
+                item.value[name] = None
                 continue
             position, start, end = found
             written = texts[position][start:end]
             if not same_day(item.value.get(name), written):  # else keep the model's spelling of that day
                 item.value[name] = conform(written, sub, self._job.target.plain_numbers, name)
-            item.sources = [s for s in item.sources if s["field"] != name]
             source = self._source(name, start, end, "exact", self._job.documents[position])
             item.sources.append({**source, "value": None})
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from longdoc.extraction.writing import alone
+
 _MONTHS = {
     name: n
     for n, names in enumerate(
@@ -40,11 +42,7 @@ _PATTERNS = [
 
 def parse_date(value: str) -> date | None:
     """The day ``value`` names when it is nothing but a date; else None."""
-    stripped = value.strip().rstrip(".")
-    for when, start, end in find_dates(stripped):
-        if start == 0 and end == len(stripped):
-            return when
-    return None
+    return alone(value, find_dates)
 
 
 def find_dates(text: str) -> Iterator[tuple[date, int, int]]:

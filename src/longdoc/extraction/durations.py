@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from longdoc.extraction.writing import alone
+
 _UNITS = ("day", "week", "month", "year")
 _ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")  # fmt: skip
@@ -45,11 +47,7 @@ def find_durations(text: str) -> Iterator[tuple[Duration, int, int]]:
 
 def parse_duration(value: str) -> Duration | None:
     """The length of time ``value`` is when it is nothing but one; else None."""
-    stripped = value.strip().rstrip(".")
-    for duration, start, end in find_durations(stripped):
-        if start == 0 and end == len(stripped):
-            return duration
-    return None
+    return alone(value, find_durations)
 
 
 def _number(number: str) -> float:

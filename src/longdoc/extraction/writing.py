@@ -4,6 +4,10 @@ legal forms that end a company's name."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 _APOSTROPHE = "['’‘]"
 QUOTES = "\"'“”‘’「」『』"
@@ -25,3 +29,9 @@ def spaced(value: str) -> str:
     return r"\s+".join(
         "".join(_APOSTROPHE if c in "'’‘" else re.escape(c) for c in word) for word in value.split()
     )
+
+
+def alone(value: str, find: Callable[[str], Iterable[tuple[_T, int, int]]]) -> _T | None:
+    """What ``find`` reads in ``value`` when ``value`` is nothing else (a full stop aside); else None."""
+    stripped = value.strip().rstrip(".")
+    return next((found for found, start, end in find(stripped) if start == 0 and end == len(stripped)), None)

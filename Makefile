@@ -11,8 +11,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml scripts/build-llama | $(BIN)/python
 	-scripts/system-deps
+	scripts/build-llama $(VENV)
 	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 

@@ -8,9 +8,7 @@ several threads at once.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,10 +17,10 @@ from enum import IntEnum
 from pathlib import Path
 from typing import BinaryIO
 
-import longdoc
 from longdoc.config import ParsingSettings
 from longdoc.core.documents import Document, ParsingStrategy
 from longdoc.core.errors import ParseFailed
+from longdoc.core.processes import child_environment, kill_group, signal_name
 
 _STDERR_TAIL = 2000
 
@@ -73,17 +71,19 @@ def _run_child(request: Path, work: Path, log_file: BinaryIO, settings: ParsingS
         stdout=log_file,
         stderr=subprocess.STDOUT,
         cwd=work,
-        env=_child_environment(),
+        # glibc reserves 64 MiB of address space per thread arena, which RLIMIT_AS counts; a few
+        # arenas are plenty for one parse and leave the limit to real use
+        env=child_environment(MALLOC_ARENA_MAX="2"),
         start_new_session=True,  # its own process group: a kill reaches any helper it started
     )
     try:
         return int(child.wait(timeout=settings.wall_seconds))
     except subprocess.TimeoutExpired:
-        _kill_group(child.pid)
+        kill_group(child.pid)
         child.wait()
         raise ParseFailed(f"parsing took longer than {settings.wall_seconds} s") from None
     finally:
-        _kill_group(child.pid)  # helpers (e.g. LibreOffice) left behind by a finished child
+        kill_group(child.pid)  # helpers (e.g. LibreOffice) left behind by a finished child
         if child.poll() is None:
             child.wait()
 
@@ -102,33 +102,10 @@ def _outcome(code: int, output: Path, log: Path, settings: ParsingSettings) -> D
         raise ParseFailed(f"parsing used more than {settings.cpu_seconds} s of CPU time")
     if code < 0:
         raise ParseFailed(
-            f"the parser crashed ({_signal_name(-code)}): the file may be damaged, or need more memory than the "
+            f"the parser crashed ({signal_name(-code)}): the file may be damaged, or need more memory than the "
             f"limit ({settings.memory_mb} MiB)"
         )
     raise ParseFailed(f"the parser failed (exit code {code}): {_tail(log)}")
-
-
-def _child_environment() -> dict[str, str]:
-    env = dict(os.environ)
-    # glibc reserves 64 MiB of address space per thread arena, which RLIMIT_AS counts; a few
-    # arenas are plenty for one parse and leave the limit to real use
-    env["MALLOC_ARENA_MAX"] = "2"
-    # the child must import this same longdoc, however the parent found it
-    source_root = str(Path(longdoc.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 def _tail(log: Path) -> str:

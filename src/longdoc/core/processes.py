@@ -1,0 +1,42 @@
+"""What every child process of longdoc's shares: how it is started, named when it dies, and stopped.
+
+Parsing and the embedded model run in children so that a crash in native code (a PDF library,
+llama.cpp) ends only the child; both need the same environment and the same words for a death.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+import longdoc
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """This process's environment, with ``PYTHONPATH`` set so the child imports this same longdoc."""
+    env = {**os.environ, **extra}
+    source_root = str(Path(longdoc.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def describe_exit(returncode: int) -> str:
+    """A process's end in words: "signal 11, SIGSEGV" or "exit code 1"."""
+    if returncode < 0:
+        return f"signal {-returncode}, {signal_name(-returncode)}"
+    return f"exit code {returncode}"
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL a child started with ``start_new_session=True`` and every helper it started."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)

@@ -126,6 +126,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from longdoc.chat.engine import AnswerEnd, ChatEngine, ChatRequest
     from longdoc.context.tokens import TokenCounter
     from longdoc.core.errors import LongdocError
+    from longdoc.inference.base import InferenceBackend
     from longdoc.inference.catalog import Catalog
     from longdoc.inference.registry import BackendRegistry
     from longdoc.parsing import parse_path
@@ -134,6 +135,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     tokens = TokenCounter()
     documents: list[ReadyDocument] = []
+    backends: dict[str, InferenceBackend] = {}
     try:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("parsing", total=len(args.files))
@@ -170,6 +172,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         err.print(f"longdoc ask: {exc.filename}: no such file")
         return 1
+    finally:
+        for backend in backends.values():
+            backend.close()  # the model's child process ends with the command
     return 0
 
 

@@ -20,6 +20,7 @@ from longdoc.batches.service import BATCH_JOB, BatchService
 from longdoc.chat.engine import ChatEngine
 from longdoc.config import Settings
 from longdoc.context.tokens import TokenCounter
+from longdoc.core.errors import LongdocError
 from longdoc.documents.fetch import UrlFetcher
 from longdoc.documents.guard import AddressGuard
 from longdoc.documents.ingest import ParseJobHandler
@@ -89,21 +90,24 @@ class Services:
         self._pools.append(pool)
 
     def warm_up(self) -> None:
-        """Load the models in the background, so the first request does not wait (see /readyz)."""
+        """Load each model and have it generate one token, in the background, so the first request
+        does not wait and a model that cannot run here is reported at start-up (see /readyz)."""
 
-        def load_all() -> None:
+        def check_all() -> None:
             for name, backend in self.backends.items():
-                load = getattr(backend, "load", None)
-                if load is not None:
-                    try:
-                        load()
-                    except Exception:
-                        log.exception("backend %s failed to load; requests will report it", name)
+                try:
+                    backend.self_check()
+                except LongdocError as exc:
+                    log.error("model backend %s failed its start-up check: %s", name, exc.message)
+                except Exception:
+                    log.exception("model backend %s failed its start-up check", name)
 
-        threading.Thread(target=load_all, name="longdoc-warm-up", daemon=True).start()
+        threading.Thread(target=check_all, name="longdoc-warm-up", daemon=True).start()
 
-    def models_ready(self) -> bool:
-        return all(getattr(backend, "loaded", True) for backend in self.backends.values())
+    def models_not_ready(self) -> dict[str, str]:
+        """Each backend that cannot answer now, with why not (empty: every model is up)."""
+        reasons = {name: backend.readiness() for name, backend in self.backends.items()}
+        return {name: reason for name, reason in reasons.items() if reason is not None}
 
     def close(self) -> None:
         self.stopping.set()

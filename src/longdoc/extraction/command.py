@@ -36,7 +36,7 @@ def run_extract(
     from longdoc.context.tokens import TokenCounter
     from longdoc.core.errors import LongdocError
     from longdoc.extraction.engine import ExtractionEngine
-    from longdoc.inference.base import GenerationParams, TokenDelta
+    from longdoc.inference.base import GenerationParams, InferenceBackend, TokenDelta
     from longdoc.inference.catalog import Catalog
     from longdoc.inference.registry import BackendRegistry
     from longdoc.parsing import parse_path
@@ -46,6 +46,7 @@ def run_extract(
     tokens = TokenCounter()
     documents: list[ReadyDocument] = []
     pieces: list[str] = []
+    backends: dict[str, InferenceBackend] = {}
     try:
         with Progress(
             TextColumn("{task.description}"),
@@ -94,6 +95,9 @@ def run_extract(
     except FileNotFoundError as exc:
         err.print(f"longdoc extract: {exc.filename}: no such file")
         return 1
+    finally:
+        for backend in backends.values():
+            backend.close()  # the model's child process ends with the command
     sys.stdout.write(render(json.loads("".join(pieces)), output))
     return 0
 

@@ -152,5 +152,12 @@ class InferenceBackend(ABC):
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         """Prompt tokens these messages take, chat template included."""
 
+    def self_check(self) -> None:  # noqa: B027 - most backends have nothing to load
+        """Load the model and prove it answers; raise, or crash, if it cannot."""
+
+    def readiness(self) -> str | None:
+        """None when the backend can answer now; otherwise why not, in words for /readyz."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release the model or connections; the backend is unusable afterwards."""

@@ -128,6 +128,16 @@ class LlamaCppBackend(InferenceBackend):
             self.name = f"llama_cpp:{Path(path).stem}"
             self._llm = llm
 
+    def readiness(self) -> str | None:
+        return None if self._llm is not None else "the model is not loaded yet"
+
+    def self_check(self) -> None:
+        """Load the model and generate one token: a build that cannot run on this CPU fails here."""
+        self.load()
+        self.complete(
+            [ChatMessage(role="user", content="Hi")], GenerationParams(max_tokens=1, temperature=0.0)
+        )
+
     def close(self) -> None:
         """Free the model once the request using it (if any) ends; a busy model is left to process exit."""
         try:

@@ -78,6 +78,12 @@ class SchemaValidatingBackend(InferenceBackend):
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         return self.inner.count_tokens(messages)
 
+    def self_check(self) -> None:
+        self.inner.self_check()
+
+    def readiness(self) -> str | None:
+        return self.inner.readiness()
+
     def close(self) -> None:
         self.inner.close()
 

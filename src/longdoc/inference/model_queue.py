@@ -28,6 +28,12 @@ class ModelQueue:
         self._typical_turn = 5.0  # seconds; a moving average of recent turns
 
     @property
+    def busy(self) -> bool:
+        """A request holds the model now."""
+        with self._cond:
+            return self._busy
+
+    @property
     def waiting(self) -> int:
         with self._cond:
             return len(self._line)

@@ -17,6 +17,7 @@ from typing import Any
 from longdoc.config import InferenceSettings
 from longdoc.inference.base import InferenceBackend, Throughput
 from longdoc.inference.json_guard import SchemaValidatingBackend
+from longdoc.inference.supervised import SupervisedBackend
 
 BackendFactory = Callable[[Any, InferenceSettings], InferenceBackend]
 
@@ -75,8 +76,16 @@ class BackendRegistry:
         return target
 
     def create(self, spec: Any, settings: InferenceSettings) -> InferenceBackend:
-        """One backend from its settings section; JSON-schema requests are always honoured."""
+        """One backend from its settings section, in a supervised child process where it asks to be
+        isolated (the child builds it from the same settings); JSON-schema requests are always honoured."""
         backend = self.factory(spec.kind)(spec, settings)
+        if getattr(spec, "isolated", False):
+            backend = SupervisedBackend(
+                backend,
+                {"spec": spec.model_dump(mode="json"), "settings": settings.model_dump(mode="json")},
+                max_waiting=getattr(spec, "max_waiting", 8),
+                max_wait_seconds=getattr(spec, "max_wait_seconds", 120.0),
+            )
         plan_with(backend, spec)
         if not backend.supports_json_schema:
             backend = SchemaValidatingBackend(backend, retries=settings.json_retries)

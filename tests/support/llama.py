@@ -34,7 +34,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def llama_server(gguf_path: Path, log_dir: Path) -> Iterator[str]:
+def llama_server(
+    gguf_path: Path, log_dir: Path, n_ctx: int = 4096, threads: int | None = None
+) -> Iterator[str]:
     """llama-cpp-python's server on loopback, as an upstream; yields its base URL."""
     if importlib.util.find_spec("sse_starlette") is None:
         pytest.skip("llama-cpp-python[server] extras are not installed")
@@ -50,7 +52,8 @@ def llama_server(gguf_path: Path, log_dir: Path) -> Iterator[str]:
         "--port",
         str(port),
         "--n_ctx",
-        "4096",
+        str(n_ctx),
+        *(["--n_threads", str(threads), "--n_threads_batch", str(threads)] if threads else []),
         "--flash_attn",
         "true",
         "--model_alias",

@@ -87,6 +87,24 @@ class LongdocServer:
             if match:
                 self.api_key = match.group(1)
 
+    def model_pid(self, timeout: float = 60.0) -> int:
+        """The process id of the server's model child (``longdoc.inference.model_child``)."""
+        assert self._process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                    command = (entry / "cmdline").read_bytes()
+                except (OSError, IndexError, ValueError):
+                    continue
+                if parent == self._process.pid and b"longdoc.inference.model_child" in command:
+                    return int(entry.name)
+            time.sleep(0.1)
+        raise RuntimeError("the server started no model process")
+
     def stop(self) -> None:
         if self._process is None:
             return

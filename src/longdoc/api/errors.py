@@ -1,7 +1,9 @@
 """Error envelopes: every LongdocError rendered in the caller's protocol.
 
 The protocol is chosen by the route family: ``/api/v1`` speaks DashScope, everything else OpenAI.
-Handlers are registered by exception class; no message text is ever inspected.
+Handlers are registered by exception class; no message text is ever inspected. An exception that
+is not a ``LongdocError`` is a bug: the caller gets a generic server error (``reported``), and the
+log gets the traceback.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longdoc.core.errors import AuthenticationFailed, InvalidRequest, LongdocError, MethodNotAllowed, NotFound
 
 log = logging.getLogger(__name__)
 
 DASHSCOPE_PREFIX = "/api/v1"
+UNEXPECTED = "The server had an error processing the request."
 
 
 def is_dashscope(request: Request) -> bool:
@@ -47,6 +51,48 @@ def error_response(request: Request, error: LongdocError) -> JSONResponse:
     if error.retry_after is not None:
         headers["retry-after"] = str(max(1, round(error.retry_after)))
     return JSONResponse(body, status_code=error.status, headers=headers)
+
+
+def reported(exc: Exception, where: str) -> LongdocError:
+    """What a caller is told of ``exc``: itself when it is one of ours, else a generic server error
+    (a bug's text may show internals), logged with its traceback. ``where`` names the request."""
+    if isinstance(exc, LongdocError):
+        return exc
+    log.error("unexpected error in %s", where, exc_info=exc)
+    return LongdocError(UNEXPECTED)
+
+
+class UnexpectedErrors:
+    """Answers an exception no handler took with the generic error envelope, and keeps it.
+
+    Starlette's last-resort handler re-raises after answering, and uvicorn then closes the
+    connection under a response that did not say ``connection: close``: a client that reuses it
+    (the openai SDK) fails its next call. A response already started is cut short instead, as only
+    closing the connection can tell the client so.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:
+                raise
+            request = Request(scope)
+            error = reported(exc, f"{request.method} {request.url.path}")
+            await error_response(request, error)(scope, receive, send)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -81,11 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
             error.status = exc.status_code
         return error_response(request, error)
 
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, LongdocError("The server had an error processing the request."))
-
     app.add_exception_handler(LongdocError, on_longdoc_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(UnexpectedErrors)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import AsyncIterator
 
@@ -21,7 +20,7 @@ from longdoc.api.dashscope.generation.protocol import (
     TextOutput,
     UsageOut,
 )
-from longdoc.api.errors import dashscope_body
+from longdoc.api.errors import dashscope_body, reported
 from longdoc.api.streaming import ThreadedStream, read_answer
 from longdoc.chat.conversation import Message
 from longdoc.chat.documents import ReadyDocument
@@ -36,12 +35,10 @@ from longdoc.chat.engine import (
 from longdoc.chat.openai_wire import ContextOut, context_of, stop_sequences
 from longdoc.core.accounts import Principal
 from longdoc.core.documents import ParsingStrategy
-from longdoc.core.errors import InvalidRequest, LongdocError
+from longdoc.core.errors import InvalidRequest
 from longdoc.documents.remote import RemoteDocuments, check_count
 from longdoc.inference.base import GenerationParams
 from longdoc.inference.catalog import Catalog
-
-log = logging.getLogger(__name__)
 
 _ROLES = {"tool": "user"}
 UNFINISHED = "null"  # DashScope's finish_reason while a stream goes on: the string, not JSON null
@@ -227,13 +224,7 @@ async def sse_events(
                     yield result(event.text, UNFINISHED, usage_of(input_tokens, output_tokens))
                 event = await stream.__anext__()
         except Exception as exc:  # the response has started: report the error as an event
-            error = (
-                exc
-                if isinstance(exc, LongdocError)
-                else LongdocError("The server had an error processing the request.")
-            )
-            if not isinstance(exc, LongdocError):
-                log.exception("generation stream failed")
+            error = reported(exc, "a generation stream")
             event_id += 1
             yield sse_event(
                 event_id,

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from longdoc.accounts.ledger import Billing
-from longdoc.api.errors import openai_body
+from longdoc.api.errors import openai_body, reported
 from longdoc.api.openai.chat.protocol import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -24,7 +24,6 @@ from longdoc.api.streaming import ThreadedStream, read_answer
 from longdoc.chat.engine import AnswerEnd, AnswerEvent, ChatEngine, PreparedChat, Progress
 from longdoc.chat.openai_wire import completion, completion_id, context_of, to_domain, usage_of
 from longdoc.core.accounts import Principal
-from longdoc.core.errors import LongdocError
 from longdoc.inference.base import TokenDelta
 
 __all__ = ["ChatServing", "completion_id", "context_of", "sse_chunks", "to_domain", "usage_of"]
@@ -93,8 +92,8 @@ async def sse_chunks(
                     if event.text:
                         yield chunk(Delta(content=event.text))
                 event = await stream.__anext__()
-        except LongdocError as exc:  # the response has started: report the error as an event
-            yield f"data: {json.dumps(openai_body(exc))}\n\n"
+        except Exception as exc:  # the response has started: an error chunk, which the SDKs raise
+            yield f"data: {json.dumps(openai_body(reported(exc, 'a chat completion stream')))}\n\n"
             return
         if event.finish_reason == "cancelled":
             return

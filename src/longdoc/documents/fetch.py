@@ -25,8 +25,9 @@ import httpx
 
 import longdoc
 from longdoc.config import FetchSettings
-from longdoc.core.errors import FetchFailed, TooLarge
+from longdoc.core.errors import FetchFailed, InvalidRequest, TooLarge
 from longdoc.documents.guard import AddressGuard, IPAddress
+from longdoc.documents.names import stored_filename
 from longdoc.parsing.sniff import EXTENSIONS
 from longdoc.storage.blobs import BlobStore, StagedBlob
 
@@ -249,7 +250,10 @@ def _filename(url: str, response: httpx.Response) -> str:
         name = match.group(1).strip()
     if not name:
         name = unquote(PurePosixPath(urlsplit(url).path).name)
-    name = PurePosixPath(name.replace("\\", "/")).name or (urlsplit(url).hostname or "document")
+    try:
+        name = stored_filename(name)
+    except InvalidRequest:  # nothing usable: the host names the document
+        name = urlsplit(url).hostname or "document"
     if PurePosixPath(name).suffix.lower() not in EXTENSIONS:
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
         name += _TEXT_TYPES.get(media, "")

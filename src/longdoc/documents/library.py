@@ -20,6 +20,7 @@ from longdoc.core.errors import (
     TooLarge,
 )
 from longdoc.core.files import FilePurpose, FileRecord, FileStatus
+from longdoc.documents.names import stored_filename
 from longdoc.jobs.queue import JobQueue
 from longdoc.storage.blobs import BlobStore, BlobWriter, StagedBlob
 from longdoc.storage.database import Database
@@ -99,6 +100,7 @@ class DocumentLibrary:
         the last other copy removed it in between).
         """
         try:
+            filename = stored_filename(filename)
             self._check_upload(staged, purpose)
             self._blobs.publish(staged)
             needs_parse = purpose is FilePurpose.FILE_EXTRACT

@@ -231,6 +231,14 @@ def test_names_come_from_content_disposition_and_text_types(
     assert f.fetch(docs.url("/notes")).filename == "notes.csv"
 
 
+def test_a_servers_name_is_cleaned_as_an_uploads_is(docs: DocServer, blobs: FilesystemBlobStore) -> None:
+    docs.add("/nul", b"x", headers={"Content-Disposition": "attachment; filename*=UTF-8''a%00b%0D.txt"})
+    docs.add("/blank", b"x", headers={"Content-Disposition": "attachment; filename*=UTF-8''%00%01"})
+    f = fetcher(blobs)
+    assert f.fetch(docs.url("/nul")).filename == "ab.txt"  # PostgreSQL text cannot hold the NUL
+    assert f.fetch(docs.url("/blank")).filename == "127.0.0.1"
+
+
 def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
     """A certificate for ``name`` that is its own authority, and its key."""
     pytest.importorskip("cryptography", reason="the TLS test makes its certificate with cryptography")

@@ -1,7 +1,9 @@
 """Streaming multipart/form-data reader for uploads.
 
 The ``file`` part goes straight into a blob writer (hashed as it arrives, never held whole in
-memory); other fields are small strings. Size limits apply while the bytes arrive.
+memory); other fields are small strings. Size limits apply while the bytes arrive. Any failure
+(a malformed body, a limit) is an InvalidRequest raised only once the whole body has been read
+(and dropped), so that the client, which is still sending, gets to read the error response.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from longdoc.core.errors import InvalidRequest
 from longdoc.storage.blobs import BlobWriter
 
 MAX_FIELD_BYTES = 64 * 1024
+# A part header may be this long: room for a long file name (it is cut to 255 bytes when stored).
+MAX_PART_HEADER_BYTES = 64 * 1024
 
 
 @dataclass
@@ -66,10 +71,12 @@ async def read_upload(
         part.name = disposition.get(b"name", b"").decode("utf-8", "replace")
         raw_filename = disposition.get(b"filename")
         if part.name == "file":
+            if form.writer is not None:  # its bytes would run on into the first file's
+                failure.append(InvalidRequest("the upload has more than one 'file' part", param="file"))
+                return
             part.filename = raw_filename.decode("utf-8", "replace") if raw_filename is not None else None
-            if form.writer is None:
-                form.writer = open_writer()
-                form.filename = part.filename
+            form.writer = open_writer()
+            form.filename = part.filename
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if failure:
@@ -88,29 +95,42 @@ async def read_upload(
         if part.name and part.name != "file":
             form.fields[part.name] = part.value.decode("utf-8", "replace")
 
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": on_part_begin,
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_headers_finished": on_headers_finished,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-        },
-    )
     try:
-        # After a failure the rest of the body is still read (and dropped) so that the client,
-        # which is still sending, gets to read the error response.
+        parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": on_part_begin,
+                "on_header_field": on_header_field,
+                "on_header_value": on_header_value,
+                "on_header_end": on_header_end,
+                "on_headers_finished": on_headers_finished,
+                "on_part_data": on_part_data,
+                "on_part_end": on_part_end,
+            },
+            max_header_size=MAX_PART_HEADER_BYTES,
+        )
+    except FormParserError as exc:  # e.g. a boundary over the parser's 256 bytes
+        raise _malformed(exc) from None
+    try:
         async for chunk in body:
-            if not failure:
+            if failure:
+                continue  # drained, not parsed: see the module docstring
+            try:
                 parser.write(chunk)
+            except FormParserError as exc:
+                failure.append(_malformed(exc))
+        if not failure and parser.state != MultipartState.END:
+            failure.append(
+                InvalidRequest("the multipart body ends before its closing boundary", param="file")
+            )
         if failure:
             raise failure[0]
-        parser.finalize()
     except BaseException:
         if form.writer is not None:
             form.writer.abort()
         raise
     return form
+
+
+def _malformed(exc: FormParserError) -> InvalidRequest:
+    return InvalidRequest(f"the multipart body is malformed: {exc}", param="file")

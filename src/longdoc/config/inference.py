@@ -82,6 +82,13 @@ class OpenAIBackendSettings(BaseModel):
     context_window: int = Field(default=32_768, ge=1, description="The upstream model's context (tokens).")
     timeout_seconds: float = Field(default=600.0, gt=0, description="Longest wait for upstream data.")
     connect_timeout_seconds: float = Field(default=10.0, gt=0, description="Longest wait to connect.")
+    max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Tries again, before the answer starts, after a failed connection or a 429/502/503/504, "
+        "waiting as Retry-After asks (5 s at most, else the error is passed on) or 0.5 s doubling.",
+    )
     prompt_budget_tokens: int | None = Field(
         default=None,
         ge=256,

@@ -5,13 +5,21 @@ response on cancel drops the connection, which makes vLLM and llama.cpp abort th
 Upstream failures map onto the error tree: unreachable, 5xx or timed out → ``ModelUnavailable``;
 429 → ``RateLimited`` (with the upstream's Retry-After); 400 → ``InvalidRequest``; anything else
 (a wrong upstream key, an unknown upstream model) is the operator's to fix → ``LongdocError``.
+Before the answer starts, a failed connection or a 429/502/503/504 is tried again, up to
+``max_retries`` times, after the upstream's Retry-After or an exponential backoff; an upstream
+asking for a longer wait than ``MAX_RETRY_WAIT_SECONDS`` gets none, and its wait is passed on.
+Once a token has been yielded nothing is retried: the caller already has part of the answer.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -28,6 +36,10 @@ from longdoc.inference.base import (
     Usage,
 )
 from longdoc.inference.sse import sse_data
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})  # the upstream is busy or restarting: nothing ran
+MAX_RETRY_WAIT_SECONDS = 5.0
+BACKOFF_SECONDS = 0.5  # the first wait without a Retry-After; doubled each time
 
 
 def estimate_tokens(text: str) -> int:
@@ -47,6 +59,7 @@ class OpenAIUpstreamBackend(InferenceBackend):
         context_window: int = 32_768,
         timeout_seconds: float = 600.0,
         connect_timeout_seconds: float = 10.0,
+        max_retries: int = 2,
         token_counter: Callable[[str], int] = estimate_tokens,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -57,6 +70,7 @@ class OpenAIUpstreamBackend(InferenceBackend):
         self.schema_format = schema_format
         self.context_window = context_window
         self.token_counter = token_counter
+        self.max_retries = max_retries
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         timeout = httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds)
         self._client = httpx.Client(headers=headers, timeout=timeout, transport=transport)
@@ -104,19 +118,19 @@ class OpenAIUpstreamBackend(InferenceBackend):
         params: GenerationParams,
         cancel: threading.Event | None = None,
     ) -> Iterator[StreamEvent]:
-        url = f"{self.base_url}/chat/completions"
         pieces: list[str] = []
         finish: FinishReason = "stop"
         usage: Usage | None = None
         try:
-            with self._client.stream("POST", url, json=self.request_body(messages, params)) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise upstream_error(response)
+            response = self._open(self.request_body(messages, params), cancel)
+            if response is None:  # the caller went away while a retry waited
+                yield StreamEnd("cancelled", Usage(self.count_tokens(messages), 0))
+                return
+            try:
                 for data in sse_data(response.iter_lines()):
                     if cancel is not None and cancel.is_set():
                         finish = "cancelled"
-                        break  # leaving the block closes the connection: the upstream stops
+                        break
                     chunk = json.loads(data)
                     if "error" in chunk:
                         raise LongdocError(f"upstream error mid-stream: {_error_message(chunk)}")
@@ -129,6 +143,8 @@ class OpenAIUpstreamBackend(InferenceBackend):
                             yield TokenDelta(text)
                         if choice.get("finish_reason") == "length":
                             finish = "length"
+            finally:
+                response.close()  # on cancel too: hanging up makes the upstream stop
         except httpx.TimeoutException as exc:
             raise ModelUnavailable(f"the upstream model at {self.base_url} timed out ({exc})") from exc
         except httpx.TransportError as exc:
@@ -139,6 +155,43 @@ class OpenAIUpstreamBackend(InferenceBackend):
             usage = Usage(self.count_tokens(messages), self.token_counter("".join(pieces)) if pieces else 0)
         yield StreamEnd(finish, usage)
 
+    def _open(self, body: dict[str, Any], cancel: threading.Event | None) -> httpx.Response | None:
+        """The upstream's streaming response once it accepts the request; None when ``cancel`` is
+        set while waiting to try again."""
+        request = self._client.build_request("POST", f"{self.base_url}/chat/completions", json=body)
+        attempt = 0
+        while True:
+            last = attempt >= self.max_retries
+            try:
+                response = self._client.send(request, stream=True)
+            except (httpx.ConnectError, httpx.ConnectTimeout):  # the request never reached the upstream
+                if last:
+                    raise
+                wait = BACKOFF_SECONDS * 2**attempt
+            else:
+                if response.status_code < 400:
+                    return response
+                response.read()
+                response.close()
+                asked = retry_after(response.headers.get("retry-after"))
+                if (
+                    last
+                    or response.status_code not in RETRY_STATUSES
+                    or (asked or 0) > MAX_RETRY_WAIT_SECONDS
+                ):
+                    raise upstream_error(response)
+                wait = asked if asked is not None else BACKOFF_SECONDS * 2**attempt
+            if self._pause(min(wait, MAX_RETRY_WAIT_SECONDS), cancel):
+                return None
+            attempt += 1
+
+    def _pause(self, seconds: float, cancel: threading.Event | None) -> bool:
+        """Wait before trying again; True when the caller went away meanwhile."""
+        if cancel is None:
+            time.sleep(seconds)
+            return False
+        return cancel.wait(seconds)
+
 
 def upstream_error(response: httpx.Response) -> LongdocError:
     """The error-tree exception for an upstream HTTP error response."""
@@ -147,11 +200,11 @@ def upstream_error(response: httpx.Response) -> LongdocError:
         message = _error_message(response.json())
     except ValueError:
         message = response.text[:500] or response.reason_phrase
-    retry_after = _retry_after(response.headers.get("retry-after"))
+    wait = retry_after(response.headers.get("retry-after"))
     if status == 429:
-        return RateLimited(f"the upstream model is rate limited: {message}", retry_after=retry_after or 1.0)
+        return RateLimited(f"the upstream model is rate limited: {message}", retry_after=wait or 1.0)
     if status >= 500:
-        return ModelUnavailable(f"the upstream model failed ({status}): {message}", retry_after=retry_after)
+        return ModelUnavailable(f"the upstream model failed ({status}): {message}", retry_after=wait)
     if status in (400, 413, 422):
         return InvalidRequest(f"the upstream model rejected the request: {message}")
     return LongdocError(f"the upstream model answered {status}: {message}")
@@ -166,11 +219,22 @@ def _error_message(body: Any) -> str:
     return str(body)
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds, or an HTTP date."""
+    if not value:
+        return None
     try:
-        return float(value) if value else None
+        seconds = float(value)
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     except ValueError:
-        return None  # an HTTP date: rare from model servers; let the client pick its own backoff
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; a -0000 zone parses as naive
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def openai_from_settings(spec: Any, settings: Any) -> OpenAIUpstreamBackend:
@@ -183,4 +247,5 @@ def openai_from_settings(spec: Any, settings: Any) -> OpenAIUpstreamBackend:
         context_window=spec.context_window,
         timeout_seconds=spec.timeout_seconds,
         connect_timeout_seconds=spec.connect_timeout_seconds,
+        max_retries=spec.max_retries,
     )

@@ -11,6 +11,10 @@ from typing import Protocol
 from longdoc.config import ParsingSettings
 from longdoc.core.documents import Document, Heading, Page, PageError, ParsingStrategy, Table
 
+# a table may grow this many times its cells (plus the floor) by padding short rows
+_PADDING_FACTOR = 4
+_PADDING_FLOOR = 10_000
+
 
 class OcrEngine(Protocol):
     """Reads the text in an image (a ``PIL.Image.Image``); English and Chinese."""
@@ -41,10 +45,18 @@ class ParserBackend(Protocol):
 
 
 def markdown_table(rows: Sequence[Sequence[object]]) -> str:
-    """Rows as a Markdown table; the first row is the header. Cells are flattened to one line."""
+    """Rows as a Markdown table; the first row is the header. Cells are flattened to one line.
+
+    Short rows are padded to the widest, unless that would multiply the table's cells (one very
+    wide row among many short ones would make the output quadratic in the input). Such a ragged
+    table is written as rows of cells without the header rule: it has no header worth the name,
+    and readers that repeat a table's header with its rows (chunking) would repeat a huge one.
+    """
     if not rows:
         return ""
     width = max(len(r) for r in rows)
+    present = sum(len(r) for r in rows)
+    pad = width * len(rows) <= _PADDING_FACTOR * present + _PADDING_FLOOR
 
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
@@ -52,9 +64,9 @@ def markdown_table(rows: Sequence[Sequence[object]]) -> str:
 
     lines = []
     for i, row in enumerate(rows):
-        cells = [cell(v) for v in row] + [""] * (width - len(row))
+        cells = [cell(v) for v in row] + [""] * ((width - len(row)) if pad else 0)
         lines.append("| " + " | ".join(cells) + " |")
-        if i == 0:
+        if i == 0 and pad:
             lines.append("|" + "---|" * width)
     return "\n".join(lines)
 

@@ -26,18 +26,28 @@ V = "{urn:schemas-microsoft-com:vml}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _SKIPPED = {f"{W}pPr", f"{W}rPr", f"{W}del", f"{W}moveFrom", f"{W}instrText", f"{W}delText", MC_FALLBACK}
 _NOTE_FURNITURE = {"separator", "continuationSeparator", "continuationNotice"}
+_MAX_GRID_COLUMNS = 1000  # far beyond Word's 63 columns; a hostile span must not make a row huge
 
 
 @dataclass
 class _Runs:
     """A paragraph's text, split at explicit page breaks, and what it embeds."""
 
-    segments: list[str] = field(default_factory=lambda: [""])
+    # each segment's pieces, joined once at the end: appending to a string run by run is
+    # quadratic in a paragraph of very many runs
+    pieces: list[list[str]] = field(default_factory=lambda: [[]])
     images: list[str] = field(default_factory=list)
     textboxes: list[Any] = field(default_factory=list)
 
     def add(self, text: str) -> None:
-        self.segments[-1] += text
+        self.pieces[-1].append(text)
+
+    def page_break(self) -> None:
+        self.pieces.append([])
+
+    @property
+    def segments(self) -> list[str]:
+        return ["".join(pieces) for pieces in self.pieces]
 
 
 def _collect(node: Any, out: _Runs) -> None:
@@ -51,7 +61,7 @@ def _collect(node: Any, out: _Runs) -> None:
             out.add("\t")
         elif tag in (f"{W}br", f"{W}cr"):
             if child.get(f"{W}type") == "page":
-                out.segments.append("")
+                out.page_break()
             else:
                 out.add("\n")
         elif tag == f"{W}noBreakHyphen":
@@ -87,7 +97,7 @@ def table_rows(tbl: Any) -> list[list[str]]:
         row: list[str] = []
         grid_before = tr.find(f"{W}trPr/{W}gridBefore")
         if grid_before is not None:
-            row.extend([""] * int(grid_before.get(f"{W}val") or 0))
+            row.extend([""] * _grid_count(grid_before, 0))
         for tc in tr.iterchildren(f"{W}tc", f"{W}sdt"):
             if tc.tag == f"{W}sdt":
                 tc = tc.find(f"{W}sdtContent/{W}tc")
@@ -102,9 +112,14 @@ def table_rows(tbl: Any) -> list[list[str]]:
                 parts = (paragraph_runs(p).segments for p in tc.iter(f"{W}p") if not _in_fallback(p))
                 text = " ".join(" ".join(seg) for seg in parts)
             row.append(text)
-            row.extend([""] * (int(span.get(f"{W}val") or 1) - 1 if span is not None else 0))
+            row.extend([""] * (_grid_count(span, 1) - 1 if span is not None else 0))
         rows.append(row)
     return rows
+
+
+def _grid_count(element: Any, default: int) -> int:
+    """A count of grid columns (gridBefore, gridSpan), bounded."""
+    return min(max(int(element.get(f"{W}val") or default), 0), _MAX_GRID_COLUMNS)
 
 
 class _BodyWriter:

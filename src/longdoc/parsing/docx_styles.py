@@ -7,12 +7,21 @@ style inheritance for outline levels nor list counters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_NAME = re.compile(r"^(?:heading|标题|titre|überschrift)\s*(\d)", re.IGNORECASE)
 _TITLE_NAMES = {"title", "标题"}
+_T = TypeVar("_T")
+
+
+class _Inherit:
+    """What a style says of a value it leaves to the style it is based on."""
+
+
+_INHERIT = _Inherit()
 
 
 def _val(element: Any) -> str | None:
@@ -33,6 +42,7 @@ class StyleBook:
     def __init__(self, styles_xml: Any) -> None:
         self._styles: dict[str, _Style] = {}
         self._levels: dict[str, int | None] = {}
+        self._numbering: dict[str, tuple[str, int] | None] = {}
         if styles_xml is None:
             return
         for style in styles_xml.iter(f"{W}style"):
@@ -53,37 +63,48 @@ class StyleBook:
 
     def heading_level(self, style_id: str | None) -> int | None:
         """1 for Title and Heading 1, N for Heading N, following ``basedOn``; None for body text."""
-        if style_id is None:
-            return None
-        if style_id not in self._levels:
-            self._levels[style_id] = self._resolve_level(style_id)
-        return self._levels[style_id]
-
-    def _resolve_level(self, style_id: str) -> int | None:
-        seen: set[str] = set()
-        current: str | None = style_id
-        while current and current not in seen and current in self._styles:
-            seen.add(current)
-            style = self._styles[current]
-            match = _HEADING_NAME.match(style.name)
-            if match and match.group(1) != "0":
-                return int(match.group(1))
-            if style.name.lower() in _TITLE_NAMES:
-                return 1
-            if style.outline is not None:
-                return style.outline + 1 if style.outline < 9 else None
-            current = style.based_on
-        return None
+        return self._inherited(style_id, self._levels, _own_level)
 
     def numbering(self, style_id: str | None) -> tuple[str, int] | None:
-        seen: set[str] = set()
+        return self._inherited(style_id, self._numbering, lambda style: style.num or _INHERIT)
+
+    def _inherited(
+        self, style_id: str | None, cache: dict[str, _T | None], own: Callable[[_Style], _T | _Inherit | None]
+    ) -> _T | None:
+        """The first value ``own`` settles on (anything but ``_INHERIT``) along the ``basedOn``
+        chain from ``style_id``; None if none does.
+
+        Every style on the walked chain has the same answer, so each is cached: a chain costs its
+        length once, not once per style or per paragraph (a hostile file chains thousands).
+        """
+        walked: dict[str, None] = {}  # insertion-ordered, and a loop in the chain ends the walk
+        found: _T | None = None
         current = style_id
-        while current and current not in seen and current in self._styles:
-            seen.add(current)
-            if self._styles[current].num is not None:
-                return self._styles[current].num
+        while current and current in self._styles and current not in walked:
+            if current in cache:
+                found = cache[current]
+                break
+            walked[current] = None
+            value = own(self._styles[current])
+            if not isinstance(value, _Inherit):
+                found = value
+                break
             current = self._styles[current].based_on
-        return None
+        for name in walked:
+            cache[name] = found
+        return found
+
+
+def _own_level(style: _Style) -> int | _Inherit | None:
+    """The heading level a style sets itself (None: body text), or ``_INHERIT``."""
+    match = _HEADING_NAME.match(style.name)
+    if match and match.group(1) != "0":
+        return int(match.group(1))
+    if style.name.lower() in _TITLE_NAMES:
+        return 1
+    if style.outline is not None:
+        return style.outline + 1 if style.outline < 9 else None
+    return _INHERIT
 
 
 @dataclass
@@ -93,6 +114,9 @@ class _Level:
     start: int
 
 
+_MAX_LEVEL = 8  # list levels are 0-8 (ECMA-376 ST_DecimalNumber ilvl)
+_MAX_SPELLED = 4000  # counters spelled as letters or roman numerals up to this; digits above
+_MAX_LEVEL_TEXT = 64  # a marker's template ("%1.%2)"), repeated on every item: kept short
 _ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]  # fmt: skip
 
@@ -112,6 +136,8 @@ def _letters(n: int) -> str:
 
 
 def _format_number(n: int, fmt: str) -> str:
+    if n > _MAX_SPELLED:
+        return str(n)  # letters and roman numerals grow with n: a hostile start value gets digits
     if fmt == "lowerLetter":
         return _letters(n)
     if fmt == "upperLetter":
@@ -158,13 +184,14 @@ class ListNumbering:
             start = _val(lvl.find(f"{W}start")) or "1"
             levels[int(lvl.get(f"{W}ilvl") or 0)] = _Level(
                 fmt=_val(lvl.find(f"{W}numFmt")) or "decimal",
-                text=_val(lvl.find(f"{W}lvlText")) or "",
+                text=(_val(lvl.find(f"{W}lvlText")) or "")[:_MAX_LEVEL_TEXT],
                 start=int(start) if start.lstrip("-").isdigit() else 1,
             )
         return levels
 
     def marker(self, num_id: str, ilvl: int) -> str:
         """The indented marker for the next item, e.g. ``"- "`` or ``"  2. "``."""
+        ilvl = min(max(ilvl, 0), _MAX_LEVEL)  # the indent and the counters grow with it
         levels = self._levels.get(num_id, {})
         level = levels.get(ilvl, _Level("bullet", "", 1))
         counters = self._counters.setdefault(num_id, {})

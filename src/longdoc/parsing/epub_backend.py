@@ -99,16 +99,16 @@ def read_package(archive: zipfile.ZipFile) -> Package:
     ]
     if not order:  # no usable spine: fall back to the manifest's own order
         order = list(manifest.values())
-    chapters: list[str] = []
+    chapters: dict[str, None] = {}  # ordered, and a set: a spine may list one file a million times
     for path, media_type in order:
         if media_type not in _HTML_TYPES and not path.lower().endswith(_HTML_SUFFIXES):
             continue
         member = members.find(path)
-        if member is not None and member not in chapters:
-            chapters.append(member)
+        if member is not None:
+            chapters.setdefault(member)
     titles = opf.xpath("//*[local-name()='metadata']/*[local-name()='title']")
     title = " ".join(titles[0].xpath("string()").split()) if titles else None
-    return Package(title=title or None, chapters=chapters)
+    return Package(title=title or None, chapters=list(chapters))
 
 
 def _label(blocks: list[Block]) -> str | None:

@@ -187,7 +187,9 @@ class _Walker:
 
 
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9._-]+)""", re.IGNORECASE)
+# [^<>] rather than [^>]: each "<meta" is then searched only up to the next tag, so many
+# unclosed "<meta"s cost linear time, not quadratic
+_META_CHARSET = re.compile(rb"""<meta[^<>]+charset=["']?([A-Za-z0-9._-]+)""", re.IGNORECASE)
 
 
 def detect_encoding(data: bytes) -> str:

@@ -6,6 +6,7 @@ its own process).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -20,6 +21,11 @@ from longdoc.parsing.pdf_images import embedded_image_texts, looks_scanned, rend
 # word continues right after it, so dropping the mark rejoins the word.
 _HYPHEN_MARK = re.compile("[\ufffe\x02](?:\r\n)?")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_MAX_BOOKMARKS = 10_000
+_TITLE_WORDS = 12  # enough to place a title; more only makes each position costlier to test
+# characters searched for titles, in all: this many times the text, plus the floor
+_SEARCH_FACTOR = 20
+_SEARCH_FLOOR = 1_000_000
 
 
 class PdfBackend:
@@ -131,14 +137,17 @@ def _outline_headings(pdf: Any, document: Document) -> list[Heading]:
 
     The outline is in reading order, so each title is looked for after the previous one on the
     same page; a title not found there sits right after the previous heading (or at page start).
+    The search is bounded in all (``_SEARCH_FACTOR``): a hostile outline of thousands of long
+    titles over one large page costs time in proportion to the text, not bookmarks x text.
     """
     headings: list[Heading] = []
     try:
-        bookmarks = list(pdf.get_toc(max_depth=6))
+        bookmarks = list(itertools.islice(pdf.get_toc(max_depth=6), _MAX_BOOKMARKS))
     except Exception:  # a damaged outline costs only the headings
         return headings
+    budget = _SEARCH_FACTOR * len(document.text) + _SEARCH_FLOOR
     cursor = 0
-    for bookmark in bookmarks[:10_000]:
+    for bookmark in bookmarks:
         title = " ".join(unicodedata.normalize("NFKC", bookmark.get_title() or "").split())
         dest = bookmark.get_dest()
         index = dest.get_index() if dest is not None else None
@@ -146,10 +155,17 @@ def _outline_headings(pdf: Any, document: Document) -> list[Heading]:
             continue
         page = document.pages[index]
         after = max(page.start, cursor) if cursor <= page.end else page.start
+        found = None
         pattern = _title_pattern(title)
-        found = _line_end(pattern).search(document.text, after, page.end) or pattern.search(
-            document.text, after, page.end
-        )
+        # a title cut to its first words does not end its line
+        whole = title.count(" ") < _TITLE_WORDS
+        for candidate in (_line_end(pattern), pattern) if whole else (pattern,):
+            if budget < page.end - after:
+                break
+            found = candidate.search(document.text, after, page.end)
+            budget -= (found.end() if found else page.end) - after
+            if found:
+                break
         start = found.start() if found else after
         headings.append(Heading(level=min(bookmark.level + 1, 6), text=title, start=start))
         cursor = start
@@ -163,8 +179,11 @@ def _line_end(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def _title_pattern(title: str) -> re.Pattern[str]:
-    """The title's words with any spacing between them and either form of quote mark."""
-    words = [re.escape(word) for word in title.split()]
+    """The title's first words with any spacing between them and either form of quote mark.
+
+    Only the first ``_TITLE_WORDS`` words are matched, which bounds the work at each position.
+    """
+    words = [re.escape(word) for word in title.split()[:_TITLE_WORDS]]
     return re.compile(r"\s+".join(words).replace("'", "['’]").replace('"', '["“”]'))
 
 

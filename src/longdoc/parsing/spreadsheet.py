@@ -8,6 +8,7 @@ as the file stores it; the other cells stay empty.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -38,9 +39,10 @@ def cell_text(value: object) -> str:
 def _flush(builder: DocumentBuilder, block: list[list[str]]) -> None:
     if not block:
         return
-    width = max(len(row) for row in block)
-    used = [c for c in range(width) if any(c < len(row) and row[c] for row in block)]
-    rows = [[row[c] if c < len(row) else "" for c in used] for row in block]
+    # Work in proportion to the cells present, never to rows x width: one cell far to the right
+    # must not make every row of a long sheet that wide (the table pads rows where that is cheap).
+    used = sorted({c for row in block for c, cell in enumerate(row) if cell})
+    rows = [[row[c] for c in used[: bisect_left(used, len(row))]] for row in block]
     if len(rows) == 1:
         builder.paragraph(" ".join(cell for cell in rows[0] if cell))
     elif len(used) == 1:

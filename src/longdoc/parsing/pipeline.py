@@ -1,4 +1,5 @@
-"""One parse, in this process: sniff the bytes, check they are safe to decode, run the backend."""
+"""One parse, in this process: sniff the bytes, check they are safe to decode, run the backend,
+check that what it read is readable."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from longdoc.config import ParsingSettings
 from longdoc.core.documents import Document, ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.parsing.base import OcrEngine, ParseRequest
+from longdoc.parsing.readability import check_readable
 from longdoc.parsing.registry import backend_for
 from longdoc.parsing.safety import check_file
 from longdoc.parsing.sniff import sniff
@@ -50,4 +52,7 @@ def parse_path(
         ocr=None if strategy is ParsingStrategy.TEXT_ONLY else ocr,
     )
     document = backend_for(fmt).parse(request)
-    return document if document.format == fmt else document.model_copy(update={"format": fmt})
+    if document.format != fmt:
+        document = document.model_copy(update={"format": fmt})
+    check_readable(document)
+    return document

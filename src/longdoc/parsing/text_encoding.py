@@ -3,6 +3,11 @@
 The order matters: UTF-8 and UTF-16 with a byte-order mark, then UTF-8, then GB18030, then
 charset-normalizer. GB18030 comes before detection because charset-normalizer returns nothing,
 or a wrong answer, on some real GB18030 files.
+
+A byte-order mark or a detection is only a claim: bytes that start like a UTF-16 mark (two
+invalid UTF-8 bytes in front of ASCII) read as Chinese-looking nonsense. So the claimed reading is
+compared with UTF-8 read with replacement characters, and a reading far messier than the other
+(charset-normalizer's mess ratio) loses.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ _BOMS = (
 )
 _GUESSES = ("utf-8", "gb18030")
 _DETECT_SAMPLE = 256 * 1024
+_SCORE_SAMPLE = 64 * 1024
+# How much higher a reading's mess ratio (0 for clean text; ASCII read as UTF-16 scores about 2)
+# may be than the best reading's before it loses.
+_FAR_MESSIER = 0.5
 # C0 controls that do not occur in text (tab, newlines and form feed do)
 _CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
 
@@ -48,16 +57,29 @@ def looks_like_text(sample: bytes) -> bool:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """The text and the name of the encoding it was read with."""
-    encoding = bom_encoding(data)
-    if encoding is not None:
-        return data.decode(encoding, errors="replace"), encoding.removesuffix("-sig")
-    for encoding in _GUESSES:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    detected = _detect(data[:_DETECT_SAMPLE]) or "latin-1"
-    return data.decode(detected, errors="replace"), detected
+    claimed = bom_encoding(data)
+    if claimed is None:
+        for encoding in _GUESSES:
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                continue
+        claimed = _detect(data[:_DETECT_SAMPLE]) or "latin-1"
+    encoding = _least_messy(data, [claimed, "utf-8"])
+    return data.decode(encoding, errors="replace"), encoding.removesuffix("-sig")
+
+
+def _least_messy(data: bytes, encodings: list[str]) -> str:
+    """The first of ``encodings`` whose reading of the data's start is not far messier than the best."""
+    from charset_normalizer.md import mess_ratio
+
+    sample = data[:_SCORE_SAMPLE]
+    scores = [
+        mess_ratio(codecs.getincrementaldecoder(e)(errors="replace").decode(sample, final=False), 1.0)
+        for e in encodings
+    ]
+    best = min(scores)
+    return next(e for e, score in zip(encodings, scores, strict=True) if score <= best + _FAR_MESSIER)
 
 
 def _detect(sample: bytes) -> str | None:

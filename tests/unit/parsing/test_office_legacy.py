@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from longdoc.config import ParsingSettings
 from longdoc.core.errors import ParseFailed
+from longdoc.parsing import parse_isolated
 from longdoc.parsing.base import ParseRequest
 from longdoc.parsing.docx_backend import DocxBackend
 from longdoc.parsing.legacy_office import DocBackend, PptBackend
@@ -77,3 +79,29 @@ def test_ppt_keeps_slides_and_tables_and_leaves_no_temp_files(tmp_path: Path, mo
     assert len(ppt.tables) == len(pptx.tables) == 2
     assert "| A | 12.23 | blah blah |" in ppt.text
     assert os.listdir(tmp_path) == []
+
+
+def test_a_conversion_ends_with_its_parse(tmp_path: Path) -> None:
+    """LibreOffice runs in a process group of its own; a parse that runs out of time still ends it."""
+    pid_file = tmp_path / "helper.pid"
+    hung = tmp_path / "soffice"
+    hung.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > {pid_file}\nwait\n")
+    hung.chmod(0o755)
+    settings = ParsingSettings(
+        libreoffice=str(hung), libreoffice_seconds=600, budget_base_seconds=4, budget_seconds_per_mb=0
+    )
+    with pytest.raises(ParseFailed, match=r"^parsing took longer than 4 s for a file of 24,064 bytes$"):
+        parse_isolated(DOCUMENTS / "officer-example.doc", settings=settings)
+    helper = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _running(helper):
+        assert time.monotonic() < deadline, "the helper outlived the parse"
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie is dead, waiting for init to reap it

@@ -64,7 +64,13 @@ class Services:
     def job_handlers(self) -> dict[str, JobHandler]:
         return {
             PARSE_JOB: ParseJobHandler(
-                self.db, self.blobs, self.queue, self.settings.parsing, self.tokens, self.settings.context
+                self.db,
+                self.blobs,
+                self.queue,
+                self.settings.parsing,
+                self.tokens,
+                self.settings.context,
+                stopping=self.stopping,  # set by close(): running parse children are killed
             ),
             BATCH_JOB: BatchJobHandler(
                 self.db,

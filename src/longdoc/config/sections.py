@@ -49,8 +49,25 @@ class ParsingSettings(BaseModel):
         description="Address-space limit of a parse child process (MiB). OCR needs about 2 GiB of it "
         "(onnxruntime reserves address space well beyond what it touches).",
     )
-    cpu_seconds: int = Field(default=600, description="CPU-time limit of a parse child process.")
-    wall_seconds: int = Field(default=900, description="Wall-clock limit of one parse.")
+    cpu_seconds: int = Field(
+        default=600, description="CPU-time limit of a parse child process, whatever the file's size."
+    )
+    wall_seconds: int = Field(
+        default=900, description="Wall-clock limit of one parse, whatever the file's size."
+    )
+    budget_base_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="CPU and wall-clock time any parse may take, however small the file; a parse may "
+        "take this plus budget_seconds_per_mb for each MB of the file (capped by cpu_seconds and "
+        "wall_seconds), so a small file cannot hold a worker for minutes.",
+    )
+    budget_seconds_per_mb: float = Field(
+        default=60.0,
+        ge=0,
+        description="CPU and wall-clock time a parse may take per MB of the file, on top of "
+        "budget_base_seconds (OCR of a scanned page takes several seconds per 100-200 KB).",
+    )
     zip_max_bytes: int = Field(
         default=2 * GB,
         description="Largest total uncompressed size of a zip-based document (DOCX, XLSX, EPUB…).",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from longdoc.config import ContextSettings, ParsingSettings
 from longdoc.context.indexing import build_index
@@ -14,6 +15,7 @@ from longdoc.core.files import FileStatus
 from longdoc.core.jobs import Job
 from longdoc.jobs.queue import JobQueue
 from longdoc.parsing import parse_isolated
+from longdoc.parsing.isolation import ParseInterrupted
 from longdoc.storage.blobs import BlobStore
 from longdoc.storage.database import Database
 from longdoc.storage.files import FileRepository
@@ -30,6 +32,8 @@ class ParseJobHandler:
         settings: ParsingSettings,
         tokens: TokenCounter,
         context: ContextSettings | None = None,
+        *,
+        stopping: threading.Event | None = None,
     ) -> None:
         self._db = db
         self._blobs = blobs
@@ -37,6 +41,7 @@ class ParseJobHandler:
         self._settings = settings
         self._tokens = tokens
         self._context = context or ContextSettings()
+        self._stopping = stopping or threading.Event()
         self._files = FileRepository()
 
     def __call__(self, job: Job) -> None:
@@ -52,7 +57,12 @@ class ParseJobHandler:
                 strategy=strategy,
                 filename=record.filename,
                 settings=self._settings,
+                stop=self._stopping,
             )
+        except ParseInterrupted:
+            # the process is stopping: the file is parsed again later, and this try is not counted
+            self._queue.release(job)
+            return
         except ParseFailed as exc:
             log.info("file %s failed to parse: %s", file_id, exc.message)
             with self._queue.finishing(job) as conn:

@@ -1,26 +1,30 @@
 """The parse child process: ``python -m longdoc.parsing.child REQUEST.json``.
 
-It limits its own address space and CPU time first, parses, and writes the outcome to the
-output file named in the request; the exit code (``isolation.ExitCode``) says what it holds.
-Limits are set here rather than in a ``preexec_fn`` because the parent may be a threaded
-server, where ``preexec_fn`` is unsafe.
+It first arranges to die with its parent and limits its own address space and CPU time, then
+parses, and writes the outcome to the output file named in the request; the exit code
+(``isolation.ExitCode``) says what it holds. All this is done here rather than in a
+``preexec_fn`` because the parent may be a threaded server, where ``preexec_fn`` is unsafe.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
+import signal
 import sys
 from pathlib import Path
 
 from longdoc.parsing.isolation import ExitCode
 
 MIB = 1024 * 1024
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def main(argv: list[str]) -> int:
     request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    _die_with_parent(request["parent"])
     settings = request["settings"]
     _limit_self(settings["memory_mb"], settings["cpu_seconds"])
     output = Path(request["output"])
@@ -69,6 +73,19 @@ def _write(output: Path, content: str, code: ExitCode) -> int:
     partial.write_text(content, encoding="utf-8")
     partial.replace(output)
     return code
+
+
+def _die_with_parent(parent: int) -> None:
+    """Be killed when the process that started this one ends (Linux), so that a server that stops
+    or crashes leaves no parse running on as an orphan until its CPU limit. (The signal comes when
+    the starting *thread* ends; that thread waits for this process, so it is the same.)"""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        return  # not fatal: the parse still has its time limits
+    if os.getppid() != parent:
+        os._exit(1)  # the parent ended before the signal was armed
 
 
 def _limit_self(memory_mb: int, cpu_seconds: int) -> None:

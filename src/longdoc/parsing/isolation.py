@@ -4,25 +4,35 @@ A hostile or broken file can exhaust, crash or hang its own child, never the cal
 (``longdoc.parsing.child``) writes its result to a file in a private temporary folder, so a
 large Document never passes through a pipe that could fill up and deadlock. Safe to call from
 several threads at once.
+
+The time limits grow with the file (``ParsingSettings.budget_*``), so a small file cannot hold a
+worker for minutes. The child dies with the process that started it, and ``stop`` ends it early
+(the server is stopping: the parse is to be retried later, not failed).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from enum import IntEnum
 from pathlib import Path
 from typing import BinaryIO
 
-from longdoc.config import ParsingSettings
+from longdoc.config import MB, ParsingSettings
 from longdoc.core.documents import Document, ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.core.processes import child_environment, kill_group, signal_name
+from longdoc.parsing.safety import size_text
 
 _STDERR_TAIL = 2000
+_STOP_POLL_SECONDS = 0.2
 
 
 class ExitCode(IntEnum):
@@ -33,15 +43,39 @@ class ExitCode(IntEnum):
     OUT_OF_MEMORY = 3  # nothing could be written
 
 
+class ParseInterrupted(Exception):
+    """The parse was stopped from outside (``stop`` was set); the file's parse is still owed."""
+
+
+def time_limits(settings: ParsingSettings, size: int) -> ParsingSettings:
+    """``settings`` with the CPU and wall-clock limits a file of ``size`` bytes gets: the base plus
+    the per-MB part, each capped by ``cpu_seconds`` / ``wall_seconds``."""
+    allowed = math.ceil(settings.budget_base_seconds + settings.budget_seconds_per_mb * size / MB)
+    return settings.model_copy(
+        update={
+            "cpu_seconds": min(settings.cpu_seconds, allowed),
+            "wall_seconds": min(settings.wall_seconds, allowed),
+        }
+    )
+
+
 def parse_isolated(
     path: Path,
     *,
     strategy: ParsingStrategy = ParsingStrategy.AUTO,
     filename: str | None = None,
     settings: ParsingSettings | None = None,
+    stop: threading.Event | None = None,
 ) -> Document:
-    """``parse_path`` in a child process; every way the child can fail becomes ``ParseFailed``."""
-    settings = settings or ParsingSettings()
+    """``parse_path`` in a child process; every way the child can fail becomes ``ParseFailed``.
+
+    Raises ``ParseInterrupted`` (the child killed) when ``stop`` is set before the parse ends.
+    """
+    try:
+        size = Path(path).stat().st_size
+    except OSError as exc:
+        raise ParseFailed(f"the file cannot be read: {exc.strerror or exc}") from exc
+    limited = time_limits(settings or ParsingSettings(), size)
     with tempfile.TemporaryDirectory(prefix="longdoc-parse-") as folder:
         work = Path(folder)
         output = work / "document.json"
@@ -52,19 +86,27 @@ def parse_isolated(
                     "path": str(Path(path).resolve()),
                     "strategy": ParsingStrategy(strategy).value,
                     "filename": filename,
-                    "settings": settings.model_dump(mode="json"),
+                    "settings": limited.model_dump(mode="json"),
                     "output": str(output),
+                    "parent": os.getpid(),
                 }
             ),
             encoding="utf-8",
         )
         log = work / "child.log"
         with log.open("wb") as log_file:
-            code = _run_child(request, work, log_file, settings)
-        return _outcome(code, output, log, settings)
+            code = _run_child(request, work, log_file, limited, size, stop or threading.Event())
+        return _outcome(code, output, log, limited, size)
 
 
-def _run_child(request: Path, work: Path, log_file: BinaryIO, settings: ParsingSettings) -> int:
+def _run_child(
+    request: Path,
+    work: Path,
+    log_file: BinaryIO,
+    settings: ParsingSettings,
+    size: int,
+    stop: threading.Event,
+) -> int:
     child = subprocess.Popen(
         [sys.executable, "-m", "longdoc.parsing.child", str(request)],
         stdin=subprocess.DEVNULL,
@@ -74,21 +116,48 @@ def _run_child(request: Path, work: Path, log_file: BinaryIO, settings: ParsingS
         # glibc reserves 64 MiB of address space per thread arena, which RLIMIT_AS counts; a few
         # arenas are plenty for one parse and leave the limit to real use
         env=child_environment(MALLOC_ARENA_MAX="2"),
-        start_new_session=True,  # its own process group: a kill reaches any helper it started
+        start_new_session=True,  # its own session and group: a kill reaches any helper it starts
     )
+    deadline = time.monotonic() + settings.wall_seconds
     try:
-        return int(child.wait(timeout=settings.wall_seconds))
-    except subprocess.TimeoutExpired:
-        kill_group(child.pid)
-        child.wait()
-        raise ParseFailed(f"parsing took longer than {settings.wall_seconds} s") from None
+        while True:
+            try:
+                return int(child.wait(timeout=max(0.0, min(_STOP_POLL_SECONDS, deadline - time.monotonic()))))
+            except subprocess.TimeoutExpired:
+                pass
+            if stop.is_set():
+                raise ParseInterrupted("the parse was stopped before it finished")
+            if time.monotonic() >= deadline:
+                raise ParseFailed(
+                    f"parsing took longer than {settings.wall_seconds} s for a file of {size_text(size)}"
+                )
     finally:
-        kill_group(child.pid)  # helpers (e.g. LibreOffice) left behind by a finished child
+        _kill_session(child.pid)  # on a timeout or stop; else helpers (e.g. LibreOffice) left behind
         if child.poll() is None:
             child.wait()
 
 
-def _outcome(code: int, output: Path, log: Path, settings: ParsingSettings) -> Document:
+def _kill_session(session: int) -> None:
+    """SIGKILL every process of the child's session: its own group, and the helpers that run in a
+    group of their own so that they can be stopped alone (LibreOffice)."""
+    kill_group(session)
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return  # no procfs: the group kill is all there is
+    for entry in entries:
+        try:
+            # after the command name: state, ppid, process group, session, …
+            if (
+                entry.name.isdigit()
+                and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) == session
+            ):
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile, or not ours to kill
+
+
+def _outcome(code: int, output: Path, log: Path, settings: ParsingSettings, size: int) -> Document:
     if code == ExitCode.DOCUMENT and output.exists():
         try:
             return Document.model_validate_json(output.read_bytes())
@@ -99,7 +168,9 @@ def _outcome(code: int, output: Path, log: Path, settings: ParsingSettings) -> D
     if code == ExitCode.OUT_OF_MEMORY:
         raise ParseFailed(f"parsing ran out of memory (limit {settings.memory_mb} MiB)")
     if code == -signal.SIGXCPU:
-        raise ParseFailed(f"parsing used more than {settings.cpu_seconds} s of CPU time")
+        raise ParseFailed(
+            f"parsing took longer than {settings.cpu_seconds} s of CPU time for a file of {size_text(size)}"
+        )
     if code < 0:
         raise ParseFailed(
             f"the parser crashed ({signal_name(-code)}): the file may be damaged, or need more memory than the "

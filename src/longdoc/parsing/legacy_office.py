@@ -58,8 +58,10 @@ def converted(request: ParseRequest, source_format: str, target: str) -> Iterato
             str(source),
         ]
         env = {**os.environ, "HOME": str(work), "SAL_USE_VCLPLUGIN": "svp"}
+        # a process group of its own, to be killed whole on a time-out; in this process's session,
+        # so that ``parse_isolated`` can still end it with the parse
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=work, start_new_session=True
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=work, process_group=0
         )
         try:
             stdout, stderr = process.communicate(timeout=request.settings.libreoffice_seconds)

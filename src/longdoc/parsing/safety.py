@@ -43,7 +43,7 @@ def check_zip(path: Path, settings: ParsingSettings) -> None:
     packed = sum(e.compress_size for e in entries)
     if total > settings.zip_max_bytes:
         raise ParseFailed(
-            f"the zip archive unpacks to {_size(total)} (limit {_size(settings.zip_max_bytes)}): "
+            f"the zip archive unpacks to {size_text(total)} (limit {size_text(settings.zip_max_bytes)}): "
             "it looks like a zip bomb"
         )
     if total > _ENTRY_RATIO_FLOOR and total > settings.zip_max_ratio * max(packed, 1):
@@ -64,7 +64,9 @@ def check_zip(path: Path, settings: ParsingSettings) -> None:
 def check_image_file(path: Path, fmt: str, settings: ParsingSettings) -> None:
     size = path.stat().st_size
     if size > settings.image_max_bytes:
-        raise ParseFailed(f"image over {_size(settings.image_max_bytes)} ({_size(size)}): make it smaller")
+        raise ParseFailed(
+            f"image over {size_text(settings.image_max_bytes)} ({size_text(size)}): make it smaller"
+        )
     check_pixels(*image_dimensions(path, fmt), settings)
 
 
@@ -96,7 +98,8 @@ def check_pixels(width: int, height: int, settings: ParsingSettings) -> None:
         )
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A byte count as a person reads it: "1.5 MB", "2 GB", "4,096 bytes"."""
     if n >= 1024 * MB:
         return f"{n / (1024 * MB):.1f} GB".replace(".0 GB", " GB")
     if n >= MB:

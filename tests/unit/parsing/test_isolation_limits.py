@@ -1,18 +1,22 @@
-"""parse_isolated: the same Document as in-process, limits that end in clear reasons, low overhead."""
+"""parse_isolated: the same Document as in-process, limits that grow with the file and end in clear
+reasons, low overhead, and a child that ends when asked to or when its parent dies."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from longdoc.config import ParsingSettings
+from longdoc.config import MB, ParsingSettings
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.parsing import parse_isolated, parse_path
-from longdoc.parsing.isolation import ExitCode, _outcome
+from longdoc.parsing.isolation import ExitCode, ParseInterrupted, _outcome, time_limits
 
 DOCUMENTS = Path(__file__).parents[2] / "data" / "documents"
 SCANNED = DOCUMENTS / "R-intro.p12-14.scanned.pdf"
@@ -72,14 +76,99 @@ def test_wall_clock_limit() -> None:
     started = time.monotonic()
     with pytest.raises(ParseFailed) as failed:
         parse_isolated(SCANNED, settings=ParsingSettings(wall_seconds=1))
-    assert failed.value.message == "parsing took longer than 1 s"
+    assert failed.value.message == "parsing took longer than 1 s for a file of 476,113 bytes"
     assert time.monotonic() - started < 10
 
 
 def test_cpu_limit() -> None:
     with pytest.raises(ParseFailed) as failed:
         parse_isolated(SCANNED, strategy=ParsingStrategy.AUTO, settings=ParsingSettings(cpu_seconds=1))
-    assert failed.value.message == "parsing used more than 1 s of CPU time"
+    assert failed.value.message == "parsing took longer than 1 s of CPU time for a file of 476,113 bytes"
+
+
+def test_time_limits_grow_with_the_file_up_to_the_caps() -> None:
+    settings = ParsingSettings(
+        budget_base_seconds=10, budget_seconds_per_mb=4, cpu_seconds=100, wall_seconds=50
+    )
+    small, large = time_limits(settings, 512 * 1024), time_limits(settings, 100 * MB)
+    assert (small.cpu_seconds, small.wall_seconds) == (12, 12)
+    assert (large.cpu_seconds, large.wall_seconds) == (100, 50)
+
+
+def test_a_small_file_gets_a_small_budget() -> None:
+    """The scanned PDF (0.45 MB) needs OCR for well over 3 s; a budget of 1 s + 2 s/MB stops it."""
+    settings = ParsingSettings(budget_base_seconds=1, budget_seconds_per_mb=2)
+    started = time.monotonic()
+    with pytest.raises(
+        ParseFailed, match=r"^parsing took longer than 2 s (of CPU time )?for a file of 476,113 bytes$"
+    ):
+        parse_isolated(SCANNED, settings=settings)
+    assert time.monotonic() - started < 10
+
+
+def test_stop_ends_the_child_at_once_and_says_so(tmp_path: Path) -> None:
+    stop = threading.Event()
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            parse_isolated(SCANNED, settings=ParsingSettings(), stop=stop)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    child = _wait_for_child(os.getpid())
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], ParseInterrupted)
+    assert not _alive(child)
+
+
+def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
+    """A parent killed outright (no chance to clean up) takes its parse child with it."""
+    script = (
+        "import sys; from pathlib import Path; from longdoc.parsing import parse_isolated\n"
+        "parse_isolated(Path(sys.argv[1]))\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script, str(SCANNED)])
+    try:
+        child = _wait_for_child(parent.pid)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _wait_for_child(parent: int, timeout: float = 20) -> int:
+    """The pid of ``parent``'s parse child, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                command = (entry / "cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == parent and b"longdoc.parsing.child" in command:
+                return int(entry.name)
+        time.sleep(0.05)
+    raise AssertionError("no parse child started")
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by init, counts as dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def test_crash_and_unknown_exit_are_reported(tmp_path: Path) -> None:
@@ -87,11 +176,11 @@ def test_crash_and_unknown_exit_are_reported(tmp_path: Path) -> None:
     log = tmp_path / "child.log"
     log.write_text("Fatal Python error: Segmentation fault\n")
     with pytest.raises(ParseFailed) as crashed:
-        _outcome(-11, tmp_path / "none.json", log, settings)
+        _outcome(-11, tmp_path / "none.json", log, settings, 1)
     assert crashed.value.message == (
         "the parser crashed (SIGSEGV): the file may be damaged, or need more memory than the limit (3072 MiB)"
     )
     with pytest.raises(ParseFailed) as failed:
-        _outcome(1, tmp_path / "none.json", log, settings)
+        _outcome(1, tmp_path / "none.json", log, settings, 1)
     assert failed.value.message == "the parser failed (exit code 1): Fatal Python error: Segmentation fault"
     assert ExitCode.DOCUMENT == 0

@@ -19,7 +19,27 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from longdoc.config import JobSettings
 from longdoc.core.jobs import Job, JobState
 from longdoc.storage.database import Database
-from longdoc.storage.tables import jobs
+from longdoc.storage.tables import files, jobs
+
+
+def _file_id(table: Any) -> Any:
+    """The file a job is about (its payload's ``file_id``), as SQL."""
+    return table.c.payload["file_id"].as_string()
+
+
+def _running_for_account(account_id: Any, now: float) -> Any:
+    """How many jobs about files of ``account_id`` are running under a live lease, as SQL."""
+    busy, owned = jobs.alias("busy"), files.alias("owned")
+    return (
+        select(func.count())
+        .select_from(busy.join(owned, owned.c.id == _file_id(busy)))
+        .where(
+            busy.c.state == JobState.RUNNING.value,
+            busy.c.lease_until >= now,
+            owned.c.account_id == account_id,
+        )
+        .scalar_subquery()
+    )
 
 
 class LeaseLost(Exception):
@@ -48,17 +68,30 @@ class JobQueue:
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def claim(self, kinds: list[str] | None = None) -> Job | None:
-        """Take the oldest runnable job: queued and due, or running with an expired lease."""
+        """Take a runnable job (queued and due, or running with an expired lease): the oldest of
+        those whose account has the fewest jobs running now.
+
+        Fair across accounts: one account's queue of heavy files cannot hold every worker while
+        another account's upload waits; a job's account is its file's (jobs about no file, such as
+        batches, count as an account with nothing running).
+        """
         now = time.time()
         runnable = or_(
             and_(jobs.c.state == JobState.QUEUED.value, jobs.c.run_after <= now),
             and_(jobs.c.state == JobState.RUNNING.value, jobs.c.lease_until < now),
         )
-        query = select(jobs).where(runnable).order_by(jobs.c.id).limit(1)
+        query = (
+            select(jobs)
+            .outerjoin(files, files.c.id == _file_id(jobs))
+            .where(runnable)
+            .order_by(_running_for_account(files.c.account_id, now), jobs.c.id)
+            .limit(1)
+        )
         if kinds:
             query = query.where(jobs.c.kind.in_(kinds))
         with self._db.write() as conn:
-            row = conn.execute(query.with_for_update(skip_locked=True)).first()
+            # "OF jobs": only the job row is locked (PostgreSQL cannot lock an outer join's file side)
+            row = conn.execute(query.with_for_update(skip_locked=True, of=jobs)).first()
             if row is None:
                 return None
             if row.attempts >= row.max_attempts:
@@ -116,6 +149,20 @@ class JobQueue:
     def finish(self, job: Job) -> None:
         with self.finishing(job):
             pass
+
+    def release(self, job: Job) -> None:
+        """Give a claimed job back untried (its process is stopping): runnable again at once, and
+        this claim not counted against its attempts."""
+        with self._db.write() as conn:
+            self._held(
+                conn,
+                job,
+                state=JobState.QUEUED.value,
+                attempts=job.attempts - 1,
+                run_after=time.time(),
+                lease_token=None,
+                lease_until=None,
+            )
 
     def fail(self, job: Job, error: str, *, retry: bool = True) -> None:
         """Record a failed attempt: retry later with backoff, or give up."""

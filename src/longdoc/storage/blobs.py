@@ -3,22 +3,32 @@
 Bytes are stored once per sha256. A write streams into a temp file while hashing, fsyncs it,
 and then links it into place, so a crash leaves either nothing or the whole blob. Callers decide
 when a blob is no longer referenced; ``delete`` just removes it.
+
+A crash can leave temp files behind. Each one is locked (``flock``) by its writer from creation
+until it is discarded, so a store that starts removes the temp files nobody holds a lock on:
+leftovers of a process that died (the kernel drops a dead process's locks), however recent.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from longdoc.core.errors import TooLarge
 
 HEAD_BYTES = 64
+STAGE_PREFIX = "stage-"
+# Temp files that are not staged blobs (a download into a cache) carry no lock: they are removed
+# only once this old (an unfinished download keeps its file's time fresh).
+STALE_TEMP_SECONDS = 15 * 60.0
 
 
 @dataclass(frozen=True)
@@ -29,12 +39,24 @@ class StagedBlob:
     sha256: str
     size: int
     head: bytes  # the first bytes, to sniff the format without reopening the file
+    # the temp file, still open: its lock says "in use" until the blob is discarded
+    hold: BinaryIO | None = field(default=None, repr=False, compare=False)
+
+    def release(self) -> None:
+        """Remove the temp file, then let go of its lock."""
+        self.temp_path.unlink(missing_ok=True)
+        if self.hold is not None:
+            self.hold.close()
 
 
 class BlobWriter:
-    """Streams bytes into a temp file while hashing them; ``close`` makes it a StagedBlob."""
+    """Streams bytes into a temp file while hashing them; ``close`` makes it a StagedBlob.
+
+    The writer locks the file at once, and the staged blob keeps the lock until it is discarded.
+    """
 
     def __init__(self, out: BinaryIO, temp_path: Path, max_bytes: int | None) -> None:
+        fcntl.flock(out.fileno(), fcntl.LOCK_EX)
         self._out = out
         self._temp = temp_path
         self._max = max_bytes
@@ -55,12 +77,11 @@ class BlobWriter:
     def close(self) -> StagedBlob:
         self._out.flush()
         os.fsync(self._out.fileno())
-        self._out.close()
-        return StagedBlob(self._temp, self._digest.hexdigest(), self.size, self._head)
+        return StagedBlob(self._temp, self._digest.hexdigest(), self.size, self._head, hold=self._out)
 
     def abort(self) -> None:
-        self._out.close()
         self._temp.unlink(missing_ok=True)
+        self._out.close()
 
 
 class BlobStore(Protocol):
@@ -81,13 +102,13 @@ class FilesystemBlobStore:
         self.root = root
         self._tmp = root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temp_files(self._tmp)
 
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def writer(self, *, max_bytes: int | None = None) -> BlobWriter:
-        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="stage-")
-        return BlobWriter(os.fdopen(fd, "wb"), Path(name), max_bytes)
+        return temp_writer(self._tmp, max_bytes)
 
     def stage(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StagedBlob:
         """Write ``chunks`` to a temp file; raise TooLarge (removing it) past ``max_bytes``."""
@@ -109,7 +130,7 @@ class FilesystemBlobStore:
         _fsync_dir(final.parent)
 
     def discard(self, staged: StagedBlob) -> None:
-        staged.temp_path.unlink(missing_ok=True)
+        staged.release()
 
     def put_bytes(self, data: bytes) -> str:
         staged = self.stage([data])
@@ -130,6 +151,42 @@ class FilesystemBlobStore:
 
     def delete(self, sha256: str) -> None:
         self._path(sha256).unlink(missing_ok=True)
+
+
+def temp_writer(folder: Path, max_bytes: int | None = None) -> BlobWriter:
+    """A writer on a new staged-blob temp file in ``folder``, locked before it is used."""
+    while True:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=STAGE_PREFIX)
+        out = os.fdopen(fd, "wb")
+        writer = BlobWriter(out, Path(name), max_bytes)  # takes the lock
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(name).st_ino == os.fstat(fd).st_ino:
+                return writer
+        out.close()  # a sweep removed the file between its creation and the lock: make another
+
+
+def sweep_stale_temp_files(folder: Path) -> int:
+    """Remove the temp files in ``folder`` that no live process uses; returns how many.
+
+    A staged blob (``STAGE_PREFIX``) is in use exactly while some process holds its lock, whatever
+    its age; any other temp file is taken for in use until it is ``STALE_TEMP_SECONDS`` old.
+    """
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            with path.open("rb") as probe:
+                age = time.time() - os.fstat(probe.fileno()).st_mtime
+                if not path.name.startswith(STAGE_PREFIX) and age < STALE_TEMP_SECONDS:
+                    continue
+                try:
+                    fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its writer is alive
+                path.unlink()  # under our lock, so no writer can take the file meanwhile
+                removed += 1
+        except (FileNotFoundError, IsADirectoryError):
+            continue  # gone meanwhile, or not a temp file
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -11,21 +11,10 @@ import openai
 import pytest
 
 from support.envelopes import assert_openai_error
-from support.generated_files import make_pdf, png_header_only
+from support.generated_files import make_pdf, png_header_only, zip_bomb
 from support.server import LongdocServer, openai_client, raw, wait_for_status
 
 DOCUMENTS = Path(__file__).parents[1] / "data" / "documents"
-
-
-def zip_bomb() -> bytes:
-    buffer = io.BytesIO()
-    zeros = bytes(1 << 20)
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w", force_zip64=True) as entry:
-            for _ in range(1024):
-                entry.write(zeros)
-    return buffer.getvalue()
 
 
 def docx_without_body() -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from longdoc.config import Settings
+from support.s3 import s3_server
 from support.stores import STORES, store_url
 
 # llama.cpp's OpenMP threads spin while waiting by default; on a shared 2-core machine that made
@@ -25,6 +26,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """Each test using this runs against SQLite and against PostgreSQL (skipped without one)."""
     with store_url(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real S3-compatible server on loopback for the session (skipped without moto)."""
+    with s3_server(tmp_path_factory.mktemp("s3")) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if key:
         print("Created account 'default' with a new API key:", flush=True)
         print(f"LONGDOC_API_KEY={key}", flush=True)
-    services.start_workers(settings.server.workers_in_process)
+    services.start_workers(settings.server.workers_in_process if args.workers is None else args.workers)
     services.warm_up()
     app = create_app(services)
     print(f"longdoc serving on http://{host}:{port} (data: {settings.data_dir.resolve()})", flush=True)
@@ -313,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(serve)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="job worker threads in this process (default server.workers_in_process; 0: API only)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     worker = commands.add_parser("worker", help="run background jobs (parse, index, batch)")

@@ -36,7 +36,7 @@ from longdoc.storage.blobs import BlobStore, FilesystemBlobStore
 from longdoc.storage.database import Database
 from longdoc.storage.ratelimits import RedisCounters, SqlCounters
 
-BLOB_STORES = {"filesystem"}
+BLOB_STORES = {"filesystem", "s3"}
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,23 @@ class Services:
         self.db.dispose()
 
 
+def blob_store(settings: Settings) -> BlobStore:
+    """The blob store ``storage.blob_kind`` names: this machine's data folder, or an S3-compatible store."""
+    if settings.storage.blob_kind == "filesystem":
+        return FilesystemBlobStore(settings.blob_dir)
+    from longdoc.storage.s3_blobs import S3BlobStore, s3_client
+
+    s3 = settings.storage.s3
+    secret = s3.secret_access_key.get_secret_value() if s3.secret_access_key else None
+    return S3BlobStore(
+        s3_client(s3.endpoint_url, s3.region, s3.access_key_id, secret),
+        s3.bucket,
+        prefix=s3.prefix,
+        cache_dir=s3.cache_dir or settings.data_dir / "blob-cache",
+        cache_bytes=s3.cache_mb * 1024 * 1024,
+    )
+
+
 def build_services(settings: Settings, registry: BackendRegistry | None = None) -> Services:
     """Every service the settings describe; ``registry`` lets tests add backend kinds."""
     if settings.storage.blob_kind not in BLOB_STORES:
@@ -134,7 +151,7 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
     db.migrate()
-    blobs = FilesystemBlobStore(settings.blob_dir)
+    blobs = blob_store(settings)
     queue = JobQueue(db, settings.jobs)
     library = DocumentLibrary(
         db, blobs, queue, settings.limits, index_cache_size=settings.context.index_cache_size

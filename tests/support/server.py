@@ -25,9 +25,15 @@ def free_port() -> int:
 
 class LongdocServer:
     def __init__(
-        self, data_dir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        *,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = data_dir
+        self.args = args
         self.port = free_port()
         self.env = {**os.environ, "LONGDOC_JOBS__POLL_SECONDS": "0.1", **(env or {})}
         if database_url:
@@ -51,6 +57,7 @@ class LongdocServer:
                 str(self.port),
                 "--data-dir",
                 str(self.data_dir),
+                *self.args,
             ],
             env=self.env,
             stdout=subprocess.PIPE,

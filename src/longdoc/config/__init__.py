@@ -41,6 +41,7 @@ from longdoc.config.sections import (
     ParsingSettings,
     RateLimitSettings,
     ServerSettings,
+    S3Settings,
     StorageSettings,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "RateLimitSettings",
     "ServerSettings",
     "Settings",
+    "S3Settings",
     "StorageSettings",
     "load_settings",
 ]

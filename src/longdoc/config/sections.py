@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
 )
 
 MB = 1024 * 1024
@@ -24,13 +25,40 @@ class ServerSettings(BaseModel):
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
 
 
+class S3Settings(BaseModel):
+    """An S3-compatible object store (AWS S3, MinIO, Ceph, R2…) for uploads, parsed documents and indexes."""
+
+    endpoint_url: str | None = Field(
+        default=None, description="The store's URL, e.g. http://minio:9000; empty means AWS S3."
+    )
+    bucket: str = Field(default="longdoc", description="Bucket holding the blobs (created by the operator).")
+    prefix: str = Field(default="blobs/", description="Key prefix of every blob.")
+    region: str | None = Field(default="us-east-1", description="Region name sent with requests.")
+    access_key_id: str | None = Field(
+        default=None,
+        description="Access key; empty means boto3's own chain (AWS_* variables, instance roles).",
+    )
+    secret_access_key: SecretStr | None = Field(default=None, description="Secret key that goes with it.")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Local cache of blobs read and staged uploads; empty means <data_dir>/blob-cache.",
+    )
+    cache_mb: int = Field(
+        default=2048, ge=1, description="Most MiB the local cache keeps (least recently used leave first)."
+    )
+
+
 class StorageSettings(BaseModel):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the metadata store; empty means SQLite at <data_dir>/longdoc.db. "
         "PostgreSQL: postgresql+psycopg://user@host/db.",
     )
-    blob_kind: str = Field(default="filesystem", description="Blob store implementation: filesystem.")
+    blob_kind: str = Field(
+        default="filesystem",
+        description="Blob store implementation: filesystem (<data_dir>/blobs) or s3 (any S3-compatible store).",
+    )
+    s3: S3Settings = Field(default_factory=S3Settings, description="The object store, for blob_kind s3.")
 
 
 class LimitSettings(BaseModel):

@@ -31,6 +31,7 @@ from longdoc.inference.base import InferenceBackend
 from longdoc.inference.catalog import Catalog
 from longdoc.inference.registry import BackendRegistry
 from longdoc.jobs.queue import JobQueue
+from longdoc.jobs.wakeup import JobWakeup
 from longdoc.jobs.worker import JobHandler, WorkerPool
 from longdoc.storage.blobs import BlobStore, FilesystemBlobStore
 from longdoc.storage.database import Database
@@ -91,6 +92,8 @@ class Services:
             count=count,
             poll_seconds=self.settings.jobs.poll_seconds,
             lease_seconds=self.settings.jobs.lease_seconds,
+            wakeup=JobWakeup(self.settings.database_url),
+            retention_seconds=self.settings.jobs.retention_days * 86_400,
         )
         pool.start()
         self._pools.append(pool)

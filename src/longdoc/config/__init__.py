@@ -40,8 +40,8 @@ from longdoc.config.sections import (
     LimitSettings,
     ParsingSettings,
     RateLimitSettings,
-    ServerSettings,
     S3Settings,
+    ServerSettings,
     StorageSettings,
 )
 
@@ -63,9 +63,9 @@ __all__ = [
     "OpenAIBackendSettings",
     "ParsingSettings",
     "RateLimitSettings",
+    "S3Settings",
     "ServerSettings",
     "Settings",
-    "S3Settings",
     "StorageSettings",
     "load_settings",
 ]

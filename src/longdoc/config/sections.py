@@ -148,9 +148,18 @@ class JobSettings(BaseModel):
     lease_seconds: float = Field(
         default=60.0, description="How long a claimed job is held before others may take it."
     )
-    poll_seconds: float = Field(default=0.5, description="How often an idle worker looks for work.")
+    poll_seconds: float = Field(
+        default=0.5,
+        description="How often an idle worker looks for work; on PostgreSQL a new job also wakes it at once "
+        "(LISTEN/NOTIFY).",
+    )
     max_attempts: int = Field(default=3, description="Attempts before a job is marked failed.")
     backoff_seconds: float = Field(default=2.0, description="First retry delay; doubles on each attempt.")
+    retention_days: float = Field(
+        default=7.0,
+        ge=0,
+        description="Finished jobs are deleted this long after they end (0: kept for ever).",
+    )
 
 
 class BatchSettings(BaseModel):

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
 
 from longdoc.config import JobSettings
 from longdoc.core.jobs import Job, JobState
+from longdoc.jobs.wakeup import CHANNEL as WAKEUP_CHANNEL
 from longdoc.storage.database import Database
 from longdoc.storage.tables import files, jobs
 
@@ -65,6 +66,8 @@ class JobQueue:
                 created_at=now,
             )
         )
+        if conn.dialect.name == "postgresql":  # wakes idle workers everywhere once this commits
+            conn.execute(text(f"NOTIFY {WAKEUP_CHANNEL}"))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def claim(self, kinds: list[str] | None = None) -> Job | None:
@@ -193,6 +196,14 @@ class JobQueue:
             lease_token=row.lease_token,
             error=row.error,
         )
+
+    def prune(self, older_than_seconds: float) -> int:
+        """Delete finished jobs (done or failed) that ended more than ``older_than_seconds`` ago."""
+        ended = or_(jobs.c.state == JobState.DONE.value, jobs.c.state == JobState.FAILED.value)
+        cutoff = time.time() - older_than_seconds
+        with self._db.write() as conn:
+            result = conn.execute(delete(jobs).where(ended, jobs.c.finished_at < cutoff))
+        return int(result.rowcount)
 
     def counts(self) -> dict[str, int]:
         """Jobs by state, for /metrics."""

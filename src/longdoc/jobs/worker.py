@@ -8,8 +8,11 @@ from collections.abc import Callable, Mapping
 
 from longdoc.core.jobs import Job
 from longdoc.jobs.queue import JobQueue, LeaseLost
+from longdoc.jobs.wakeup import JobWakeup
 
 log = logging.getLogger(__name__)
+
+PRUNE_EVERY_SECONDS = 600.0
 
 
 class PermanentJobError(Exception):
@@ -32,9 +35,11 @@ class Worker:
         poll_seconds: float,
         lease_seconds: float,
         stop: threading.Event,
+        wake: threading.Event | None = None,
         name: str = "worker",
     ) -> None:
         self._queue = queue
+        self._wake = wake or stop  # set when a job is queued anywhere (and on stop)
         self._handlers = handlers
         self._poll = poll_seconds
         self._lease = lease_seconds
@@ -49,7 +54,8 @@ class Worker:
                 log.exception("worker %s: claiming failed", self.name)
                 worked = False
             if not worked:
-                self._stop.wait(self._poll)
+                self._wake.wait(self._poll)
+                self._wake.clear()
 
     def run_once(self) -> bool:
         job = self._queue.claim(list(self._handlers))
@@ -91,7 +97,8 @@ class Worker:
 
 
 class WorkerPool:
-    """``count`` worker threads sharing one stop signal."""
+    """``count`` worker threads sharing one stop signal, woken by ``wakeup`` when a job is queued;
+    one more thread deletes finished jobs older than ``retention_seconds`` (none if 0)."""
 
     def __init__(
         self,
@@ -101,8 +108,13 @@ class WorkerPool:
         count: int,
         poll_seconds: float,
         lease_seconds: float,
+        wakeup: JobWakeup,
+        retention_seconds: float = 0.0,
     ) -> None:
+        self._queue = queue
         self._stop = threading.Event()
+        self._wakeup = wakeup
+        self._retention = retention_seconds
         self._threads = [
             threading.Thread(
                 target=Worker(
@@ -111,6 +123,7 @@ class WorkerPool:
                     poll_seconds=poll_seconds,
                     lease_seconds=lease_seconds,
                     stop=self._stop,
+                    wake=wakeup.event,
                     name=f"worker-{i}",
                 ).run,
                 name=f"longdoc-worker-{i}",
@@ -118,12 +131,28 @@ class WorkerPool:
             )
             for i in range(count)
         ]
+        if retention_seconds > 0:
+            self._threads.append(
+                threading.Thread(target=self._prune, name="longdoc-job-pruning", daemon=True)
+            )
 
     def start(self) -> None:
+        self._wakeup.start()
         for thread in self._threads:
             thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wakeup.stop()
         for thread in self._threads:
             thread.join(timeout)
+
+    def _prune(self) -> None:
+        while not self._stop.wait(PRUNE_EVERY_SECONDS):
+            try:
+                pruned = self._queue.prune(self._retention)
+            except Exception:
+                log.exception("deleting finished jobs failed")
+                continue
+            if pruned:
+                log.info("deleted %s finished jobs older than %.0f s", pruned, self._retention)

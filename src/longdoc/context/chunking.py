@@ -26,6 +26,7 @@ from longdoc.core.documents import Document, Heading
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])[\"')\]”’」』]*\s+|(?<=[。！？；])")
+REPEATED_HEADER_SHARE = 4  # a table header is repeated in later chunks up to a quarter of a chunk
 _TABLE_RULE = re.compile(r"\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?")
 
 
@@ -158,11 +159,14 @@ class _Cutter:
             return None
         header_lines = 2 if _TABLE_RULE.fullmatch(lines[1].strip()) else 0
         header = "\n".join(lines[:header_lines])
+        # A header is repeated only while it is a small part of a chunk: a very wide one repeated
+        # before every few rows would multiply the index (and the work of building it) by its width.
+        repeated = header if self.counter.count(header) <= self.target // REPEATED_HEADER_SHARE else ""
         units: list[_Unit] = []
         position = start
         for i, line in enumerate(lines):
             row_end = position + len(line)
-            row_header = header if i >= header_lines else ""
+            row_header = repeated if i >= header_lines else ""
             for unit in self._piece(position, row_end, level=2):
                 unit.table_header = row_header
                 units.append(unit)
@@ -172,7 +176,7 @@ class _Cutter:
             head = units[:header_lines]
             first = units[header_lines]
             merged = _Unit(head[0].start, first.end, self.counter.count(self.text[head[0].start : first.end]))
-            merged.table_header = header
+            merged.table_header = repeated
             units = [merged, *units[header_lines + 1 :]]
             units[0].table_header = ""
         return units

@@ -101,6 +101,18 @@ def test_table_rows_stay_whole_and_header_repeats(counter: TokenCounter) -> None
         assert c.text(doc.text).startswith(header + "\n| C")
 
 
+def test_a_very_wide_header_is_not_repeated(counter: TokenCounter) -> None:
+    rows = [[f"column {j}" for j in range(2_000)]] + [["x"] * 2_000 for _ in range(200)]
+    b = DocumentBuilder("csv")
+    b.table(rows)
+    doc = b.build()
+    started = time.perf_counter()
+    chunks = chunk_document(doc, file_id="f", counter=counter, target_tokens=200, max_tokens=300)
+    assert time.perf_counter() - started < 10  # repeating a 10,000-token header per chunk took minutes
+    assert all(c.prefix == "" for c in chunks)
+    assert sum(c.tokens for c in chunks) < 1.2 * counter.count(doc.text)
+
+
 def test_long_paragraphs_are_cut_between_sentences(counter: TokenCounter) -> None:
     doc = text_document(SENTENCE * 120)
     chunks = chunk_document(doc, file_id="f", counter=counter, target_tokens=100, max_tokens=150)

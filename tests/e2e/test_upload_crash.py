@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openai
 
+from support.processes import PARSE_CHILD, children, running
 from support.server import LongdocServer, openai_client
 
 THREADS = 6
@@ -47,7 +48,7 @@ def test_a_crash_during_an_upload_burst_loses_no_accepted_upload(tmp_path: Path,
     while len(accepted) < ACCEPTED_BEFORE_KILL and time.monotonic() < deadline:
         time.sleep(0.05)
     assert first._process is not None
-    children = parse_children(first._process.pid)
+    parsing = children(first._process.pid, PARSE_CHILD)
     killed.set()
     first.kill()
     for thread in threads:
@@ -55,9 +56,9 @@ def test_a_crash_during_an_upload_burst_loses_no_accepted_upload(tmp_path: Path,
     assert len(accepted) >= ACCEPTED_BEFORE_KILL
 
     gone_by = time.monotonic() + 5
-    while any(running(pid) for pid in children) and time.monotonic() < gone_by:
+    while any(running(pid) for pid in parsing) and time.monotonic() < gone_by:
         time.sleep(0.05)
-    assert not [pid for pid in children if running(pid)], "parse children outlived the killed server"
+    assert not [pid for pid in parsing if running(pid)], "parse children outlived the killed server"
 
     restarted = LongdocServer(data_dir, database_url=database_url, env=ENV)
     restarted.start()
@@ -76,25 +77,3 @@ def test_a_crash_during_an_upload_burst_loses_no_accepted_upload(tmp_path: Path,
             assert file.status == "processed" or file.status_details
     finally:
         restarted.stop()
-
-
-def parse_children(parent: int) -> list[int]:
-    """The parse child processes ``parent`` runs now."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == parent and b"longdoc.parsing.child" in command:
-            found.append(int(entry.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie is dead, waiting to be reaped)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import openai
 
+from support.processes import MODEL_CHILD, wait_for_child
+
 KEY_LINE = re.compile(r"^LONGDOC_API_KEY=(\S+)$")
 
 
@@ -97,20 +99,7 @@ class LongdocServer:
     def model_pid(self, timeout: float = 60.0) -> int:
         """The process id of the server's model child (``longdoc.inference.model_child``)."""
         assert self._process is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for entry in Path("/proc").iterdir():
-                if not entry.name.isdigit():
-                    continue
-                try:
-                    parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                    command = (entry / "cmdline").read_bytes()
-                except (OSError, IndexError, ValueError):
-                    continue
-                if parent == self._process.pid and b"longdoc.inference.model_child" in command:
-                    return int(entry.name)
-            time.sleep(0.1)
-        raise RuntimeError("the server started no model process")
+        return wait_for_child(self._process.pid, MODEL_CHILD, timeout)
 
     def stop(self) -> None:
         if self._process is None:

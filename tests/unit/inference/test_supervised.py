@@ -8,7 +8,6 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +18,7 @@ from longdoc.inference.fake import FakeBackend
 from longdoc.inference.model_child import error_from_wire, error_to_wire
 from longdoc.inference.registry import BackendRegistry
 from longdoc.inference.supervised import SupervisedBackend, start_failure
+from support.processes import running
 
 WORDS = " ".join(f"word{i}" for i in range(40))
 MESSAGES = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content=WORDS)]
@@ -37,14 +37,6 @@ def slow() -> Iterator[SupervisedBackend]:
     backend = supervised(seconds_per_token=0.05)
     yield backend
     backend.close()
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_answers_usage_and_tokens_match_the_backend_in_process() -> None:
@@ -102,19 +94,19 @@ def test_a_death_mid_answer_fails_that_answer_and_the_child_restarts(
 
     assert slow.complete(MESSAGES, GenerationParams(max_tokens=3)).text == "word0 word1 word2 "
     assert slow.pid not in (None, first) and slow.readiness() is None
-    assert not alive(first)
+    assert not running(first)
 
 
 def test_close_ends_the_child_and_later_calls_fail_cleanly() -> None:
     backend = supervised()
     backend.load()
     pid = backend.pid
-    assert pid is not None and alive(pid)
+    assert pid is not None and running(pid)
     backend.close()
     deadline = time.monotonic() + 5
-    while alive(pid) and time.monotonic() < deadline:
+    while running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not alive(pid)
+    assert not running(pid)
     with pytest.raises(ModelUnavailable, match="shut down"):
         backend.count_tokens(MESSAGES)
 

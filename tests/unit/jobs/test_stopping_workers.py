@@ -13,6 +13,7 @@ from longdoc.jobs.queue import JobQueue
 from longdoc.services import Services
 from longdoc.storage.database import Database
 from longdoc.storage.files import FileRepository
+from support.processes import PARSE_CHILD, running, wait_for_child
 
 SCANNED = Path(__file__).parents[2] / "data" / "documents" / "R-intro.p12-14.scanned.pdf"  # OCR: slow
 
@@ -24,12 +25,12 @@ def test_stopping_kills_the_running_parse_and_releases_its_job(services: Service
         caller.account_id, staged, filename="scan.pdf", purpose=FilePurpose.FILE_EXTRACT
     )
     services.start_workers(1)
-    child = _parse_child(os.getpid())
+    child = wait_for_child(os.getpid(), PARSE_CHILD)
 
     started = time.monotonic()
     services.close()
     assert time.monotonic() - started < 5
-    assert not _running(child)
+    assert not running(child)
 
     db = Database(database_url)
     try:
@@ -40,25 +41,3 @@ def test_stopping_kills_the_running_parse_and_releases_its_job(services: Service
         db.dispose()
     assert stored is not None and stored.status is FileStatus.UPLOADED
     assert job is not None and job.state is JobState.QUEUED and job.attempts == 0
-
-
-def _parse_child(parent: int, timeout: float = 20) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for entry in Path("/proc").iterdir():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                command = (entry / "cmdline").read_bytes()
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == parent and b"longdoc.parsing.child" in command:
-                return int(entry.name)
-        time.sleep(0.05)
-    raise AssertionError("no parse started")
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False

@@ -17,6 +17,7 @@ from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.parsing import parse_isolated, parse_path
 from longdoc.parsing.isolation import ExitCode, ParseInterrupted, _outcome, time_limits
+from support.processes import PARSE_CHILD, running, wait_for_child
 
 DOCUMENTS = Path(__file__).parents[2] / "data" / "documents"
 SCANNED = DOCUMENTS / "R-intro.p12-14.scanned.pdf"
@@ -118,12 +119,12 @@ def test_stop_ends_the_child_at_once_and_says_so(tmp_path: Path) -> None:
 
     thread = threading.Thread(target=run)
     thread.start()
-    child = _wait_for_child(os.getpid())
+    child = wait_for_child(os.getpid(), PARSE_CHILD)
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], ParseInterrupted)
-    assert not _alive(child)
+    assert not running(child)
 
 
 def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
@@ -134,41 +135,14 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
     )
     parent = subprocess.Popen([sys.executable, "-c", script, str(SCANNED)])
     try:
-        child = _wait_for_child(parent.pid)
+        child = wait_for_child(parent.pid, PARSE_CHILD)
     finally:
         parent.kill()
         parent.wait()
     deadline = time.monotonic() + 5
-    while _alive(child) and time.monotonic() < deadline:
+    while running(child) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(child)
-
-
-def _wait_for_child(parent: int, timeout: float = 20) -> int:
-    """The pid of ``parent``'s parse child, once it runs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                command = (entry / "cmdline").read_bytes()
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == parent and b"longdoc.parsing.child" in command:
-                return int(entry.name)
-        time.sleep(0.05)
-    raise AssertionError("no parse child started")
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, dead but not yet reaped by init, counts as dead)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+    assert not running(child)
 
 
 def test_crash_and_unknown_exit_are_reported(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import hashlib
 import os
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,39 @@ class BlobStore(Protocol):
     def delete(self, sha256: str) -> None: ...
 
 
-class FilesystemBlobStore:
+class StagingStore(ABC):
+    """What every store builds on its own ``writer``, ``publish`` and ``discard``."""
+
+    @abstractmethod
+    def writer(self, *, max_bytes: int | None = None) -> BlobWriter: ...
+
+    @abstractmethod
+    def publish(self, staged: StagedBlob) -> None: ...
+
+    @abstractmethod
+    def discard(self, staged: StagedBlob) -> None: ...
+
+    def stage(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StagedBlob:
+        """Write ``chunks`` to a temp file; raise TooLarge (removing it) past ``max_bytes``."""
+        writer = self.writer(max_bytes=max_bytes)
+        try:
+            for chunk in chunks:
+                writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.close()
+
+    def put_bytes(self, data: bytes) -> str:
+        staged = self.stage([data])
+        try:
+            self.publish(staged)
+        finally:
+            self.discard(staged)
+        return staged.sha256
+
+
+class FilesystemBlobStore(StagingStore):
     """Blobs under ``root/ab/cd/<sha256>``; temp files under ``root/tmp`` on the same filesystem."""
 
     def __init__(self, root: Path) -> None:
@@ -110,17 +143,6 @@ class FilesystemBlobStore:
     def writer(self, *, max_bytes: int | None = None) -> BlobWriter:
         return temp_writer(self._tmp, max_bytes)
 
-    def stage(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StagedBlob:
-        """Write ``chunks`` to a temp file; raise TooLarge (removing it) past ``max_bytes``."""
-        writer = self.writer(max_bytes=max_bytes)
-        try:
-            for chunk in chunks:
-                writer.write(chunk)
-        except BaseException:
-            writer.abort()
-            raise
-        return writer.close()
-
     def publish(self, staged: StagedBlob) -> None:
         """Make the staged bytes readable under their hash; identical bytes are kept once."""
         final = self._path(staged.sha256)
@@ -131,14 +153,6 @@ class FilesystemBlobStore:
 
     def discard(self, staged: StagedBlob) -> None:
         staged.release()
-
-    def put_bytes(self, data: bytes) -> str:
-        staged = self.stage([data])
-        try:
-            self.publish(staged)
-        finally:
-            self.discard(staged)
-        return staged.sha256
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()

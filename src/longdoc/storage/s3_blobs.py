@@ -20,10 +20,10 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from longdoc.storage.blobs import BlobWriter, StagedBlob, sweep_stale_temp_files, temp_writer
+from longdoc.storage.blobs import BlobWriter, StagedBlob, StagingStore, sweep_stale_temp_files, temp_writer
 
 
-class S3BlobStore:
+class S3BlobStore(StagingStore):
     def __init__(self, client: Any, bucket: str, *, prefix: str, cache_dir: Path, cache_bytes: int) -> None:
         self._client = client
         self._bucket = bucket
@@ -55,20 +55,6 @@ class S3BlobStore:
 
     def discard(self, staged: StagedBlob) -> None:
         staged.release()
-
-    def put_bytes(self, data: bytes) -> str:
-        writer = self.writer()
-        try:
-            writer.write(data)
-        except BaseException:
-            writer.abort()
-            raise
-        staged = writer.close()
-        try:
-            self.publish(staged)
-        finally:
-            self.discard(staged)
-        return staged.sha256
 
     def exists(self, sha256: str) -> bool:
         from botocore.exceptions import ClientError

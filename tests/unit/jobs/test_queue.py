@@ -18,14 +18,6 @@ from longdoc.storage.database import Database
 SLOW_WORKER = Path(__file__).with_name("slow_worker.py")
 
 
-@pytest.fixture
-def db(database_url: str) -> Database:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
-
-
 def queue_of(db: Database, **settings: float) -> JobQueue:
     return JobQueue(db, JobSettings(**{"lease_seconds": 1.0, "backoff_seconds": 0.05, **settings}))
 

@@ -3,10 +3,6 @@ not hold every worker while another account's upload waits; a stopping worker gi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from longdoc.config import JobSettings
 from longdoc.core.accounts import Account
 from longdoc.core.files import FilePurpose, FileRecord, FileStatus
@@ -15,14 +11,6 @@ from longdoc.jobs.queue import JobQueue
 from longdoc.storage.accounts import AccountRepository
 from longdoc.storage.database import Database
 from longdoc.storage.files import FileRepository
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def upload(db: Database, queue: JobQueue, account: str, name: str) -> int:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import update
 
 from longdoc.config import JobSettings
@@ -17,14 +15,6 @@ from longdoc.jobs.wakeup import JobWakeup, libpq_url
 from longdoc.jobs.worker import WorkerPool
 from longdoc.storage.database import Database
 from longdoc.storage.tables import jobs
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def enqueue(db: Database, queue: JobQueue) -> int:

@@ -33,6 +33,7 @@ from longdoc.inference.registry import BackendRegistry
 from longdoc.jobs.queue import JobQueue
 from longdoc.jobs.wakeup import JobWakeup
 from longdoc.jobs.worker import JobHandler, WorkerPool
+from longdoc.parsing.isolation import sweep_orphaned_work_folders
 from longdoc.storage.blobs import BlobStore, FilesystemBlobStore
 from longdoc.storage.database import Database
 from longdoc.storage.ratelimits import RedisCounters, SqlCounters
@@ -86,6 +87,7 @@ class Services:
     def start_workers(self, count: int) -> None:
         if count <= 0:
             return
+        sweep_orphaned_work_folders()  # left by parses whose process was killed
         pool = WorkerPool(
             self.queue,
             self.job_handlers(),

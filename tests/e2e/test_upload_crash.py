@@ -5,12 +5,14 @@ error, no staged temp file is left, and no parse child outlived the killed serve
 from __future__ import annotations
 
 import random
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import openai
 
+from longdoc.parsing.isolation import WORK_PREFIX
 from support.processes import PARSE_CHILD, children, running
 from support.server import LongdocServer, openai_client
 
@@ -48,7 +50,8 @@ def test_a_crash_during_an_upload_burst_loses_no_accepted_upload(tmp_path: Path,
     while len(accepted) < ACCEPTED_BEFORE_KILL and time.monotonic() < deadline:
         time.sleep(0.05)
     assert first._process is not None
-    parsing = children(first._process.pid, PARSE_CHILD)
+    server_pid = first._process.pid
+    parsing = children(server_pid, PARSE_CHILD)
     killed.set()
     first.kill()
     for thread in threads:
@@ -65,6 +68,9 @@ def test_a_crash_during_an_upload_burst_loses_no_accepted_upload(tmp_path: Path,
     restarted.api_key = first.api_key
     try:
         assert list((data_dir / "blobs" / "tmp").iterdir()) == []
+        assert (
+            list(Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}{server_pid}-*")) == []
+        )  # swept at restart
         client = openai_client(restarted)
         for file_id, data in accepted.items():
             assert client.files.content(file_id).read() == data, file_id

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,6 +34,22 @@ from longdoc.parsing.safety import size_text
 
 _STDERR_TAIL = 2000
 _STOP_POLL_SECONDS = 0.2
+
+
+WORK_PREFIX = "longdoc-parse-"  # then the parsing process's pid: a folder whose process is gone is litter
+
+
+def sweep_orphaned_work_folders(root: Path | None = None) -> int:
+    """Remove the parse work folders of processes that no longer run (killed before they could
+    clean up); returns how many. Folders of live processes are theirs, and left alone."""
+    removed = 0
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{WORK_PREFIX}*-*"):
+        owner = folder.name.removeprefix(WORK_PREFIX).split("-", 1)[0]
+        if not owner.isdigit() or Path(f"/proc/{owner}").exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 class ExitCode(IntEnum):
@@ -76,7 +93,7 @@ def parse_isolated(
     except OSError as exc:
         raise ParseFailed(f"the file cannot be read: {exc.strerror or exc}") from exc
     limited = time_limits(settings or ParsingSettings(), size)
-    with tempfile.TemporaryDirectory(prefix="longdoc-parse-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"{WORK_PREFIX}{os.getpid()}-") as folder:
         work = Path(folder)
         output = work / "document.json"
         request = work / "request.json"

@@ -16,7 +16,14 @@ from longdoc.config import MB, ParsingSettings
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.parsing import parse_isolated, parse_path
-from longdoc.parsing.isolation import ExitCode, ParseInterrupted, _outcome, time_limits
+from longdoc.parsing.isolation import (
+    WORK_PREFIX,
+    ExitCode,
+    ParseInterrupted,
+    _outcome,
+    sweep_orphaned_work_folders,
+    time_limits,
+)
 from support.processes import PARSE_CHILD, running, wait_for_child
 
 DOCUMENTS = Path(__file__).parents[2] / "data" / "documents"
@@ -158,3 +165,18 @@ def test_crash_and_unknown_exit_are_reported(tmp_path: Path) -> None:
         _outcome(1, tmp_path / "none.json", log, settings, 1)
     assert failed.value.message == "the parser failed (exit code 1): Fatal Python error: Segmentation fault"
     assert ExitCode.DOCUMENT == 0
+
+
+def test_work_folders_of_processes_that_are_gone_are_swept(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = int(finished.stdout)
+    orphan = tmp_path / f"{WORK_PREFIX}{dead}-abc123"
+    mine = tmp_path / f"{WORK_PREFIX}{os.getpid()}-def456"
+    unrelated = tmp_path / f"{WORK_PREFIX}notapid"
+    for folder in (orphan, mine, unrelated):
+        folder.mkdir()
+        (folder / "document.json").write_text("{}")
+    assert sweep_orphaned_work_folders(tmp_path) == 1
+    assert not orphan.exists() and mine.exists() and unrelated.exists()

@@ -26,7 +26,7 @@ from longdoc.core.documents import Document, Heading
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])[\"')\]”’」』]*\s+|(?<=[。！？；])")
-REPEATED_HEADER_SHARE = 4  # a table header is repeated in later chunks up to a quarter of a chunk
+REPEATED_HEADER_SHARE = 2  # a table header is repeated in later chunks while it is at most half a chunk
 _TABLE_RULE = re.compile(r"\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?")
 
 

@@ -40,3 +40,14 @@ def kill_group(pid: int) -> None:
     """SIGKILL a child started with ``start_new_session=True`` and every helper it started."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, and is another user's
+    return True

@@ -29,7 +29,7 @@ from typing import BinaryIO
 from longdoc.config import MB, ParsingSettings
 from longdoc.core.documents import Document, ParsingStrategy
 from longdoc.core.errors import ParseFailed
-from longdoc.core.processes import child_environment, kill_group, signal_name
+from longdoc.core.processes import child_environment, kill_group, process_exists, signal_name
 from longdoc.parsing.safety import size_text
 
 _STDERR_TAIL = 2000
@@ -45,7 +45,7 @@ def sweep_orphaned_work_folders(root: Path | None = None) -> int:
     removed = 0
     for folder in Path(root or tempfile.gettempdir()).glob(f"{WORK_PREFIX}*-*"):
         owner = folder.name.removeprefix(WORK_PREFIX).split("-", 1)[0]
-        if not owner.isdigit() or Path(f"/proc/{owner}").exists():
+        if not owner.isdigit() or process_exists(int(owner)):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed += 1

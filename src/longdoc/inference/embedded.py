@@ -89,10 +89,6 @@ class LlamaCppBackend(InferenceBackend):
         self._formatter: Any = None
         self._meter: _Meter | None = None
 
-    @property
-    def loaded(self) -> bool:
-        return self._llm is not None
-
     def load(self) -> None:
         """Reassemble or find the weights and load the model; later calls return at once."""
         with self._load_lock:

@@ -157,11 +157,6 @@ class SupervisedBackend(InferenceBackend):
 
     # -- the interface
     @property
-    def loaded(self) -> bool:
-        with self._cond:
-            return self._child is not None and self._child.ready
-
-    @property
     def pid(self) -> int | None:
         """The model process's id, while one runs."""
         with self._cond:

@@ -34,6 +34,7 @@ class S3BlobStore(StagingStore):
         sweep_stale_temp_files(self._tmp)  # staged uploads and downloads of a process that died
         self._cache_bytes = cache_bytes
         self._evicting = threading.Lock()
+        self._held = self._evict()  # bytes in the cache; the folder is scanned only when past the bound
 
     def _key(self, sha256: str) -> str:
         return f"{self._prefix}{sha256}"
@@ -51,7 +52,7 @@ class S3BlobStore(StagingStore):
         cached.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileExistsError):
             os.link(staged.temp_path, cached)  # what was just stored is likely read next (the parse)
-        self._evict()
+            self._added(staged.size, cached)
 
     def discard(self, staged: StagedBlob) -> None:
         staged.release()
@@ -85,27 +86,34 @@ class S3BlobStore(StagingStore):
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
-        self._evict(keep=cached)
+        self._added(cached.stat().st_size, cached)
         return cached
 
     def delete(self, sha256: str) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=self._key(sha256))
         self._cached(sha256).unlink(missing_ok=True)
 
-    def _evict(self, keep: Path | None = None) -> None:
+    def _added(self, size: int, keep: Path) -> None:
         with self._evicting:
-            files = []
-            for path in self._cache.glob("??/*"):
-                with contextlib.suppress(FileNotFoundError):
-                    stat = path.stat()
-                    files.append((stat.st_mtime, stat.st_size, path))
-            total = sum(size for _, size, _ in files)
-            for _, size, path in sorted(files):
-                if total <= self._cache_bytes:
-                    break
-                if path != keep:
-                    path.unlink(missing_ok=True)
-                    total -= size
+            self._held += size
+            if self._held > self._cache_bytes:
+                self._held = self._evict(keep)
+
+    def _evict(self, keep: Path | None = None) -> int:
+        """Remove least recently used files until the cache is within its bound; the bytes left."""
+        files = []
+        for path in self._cache.glob("??/*"):
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                files.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in files)
+        for _, size, path in sorted(files):
+            if total <= self._cache_bytes:
+                break
+            if path != keep:
+                path.unlink(missing_ok=True)
+                total -= size
+        return total
 
 
 def s3_client(

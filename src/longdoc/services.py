@@ -134,6 +134,10 @@ def blob_store(settings: Settings) -> BlobStore:
     """The blob store ``storage.blob_kind`` names: this machine's data folder, or an S3-compatible store."""
     if settings.storage.blob_kind == "filesystem":
         return FilesystemBlobStore(settings.blob_dir)
+    if settings.storage.blob_kind != "s3":
+        raise ValueError(
+            f"unknown storage.blob_kind {settings.storage.blob_kind!r}; known: {', '.join(sorted(BLOB_STORES))}"
+        )
     from longdoc.storage.s3_blobs import S3BlobStore, s3_client
 
     s3 = settings.storage.s3
@@ -149,14 +153,10 @@ def blob_store(settings: Settings) -> BlobStore:
 
 def build_services(settings: Settings, registry: BackendRegistry | None = None) -> Services:
     """Every service the settings describe; ``registry`` lets tests add backend kinds."""
-    if settings.storage.blob_kind not in BLOB_STORES:
-        raise ValueError(
-            f"unknown storage.blob_kind {settings.storage.blob_kind!r}; known: {', '.join(sorted(BLOB_STORES))}"
-        )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    blobs = blob_store(settings)  # an unknown blob_kind fails here, before the store is touched
     db = Database(settings.database_url)
     db.migrate()
-    blobs = blob_store(settings)
     queue = JobQueue(db, settings.jobs)
     library = DocumentLibrary(
         db, blobs, queue, settings.limits, index_cache_size=settings.context.index_cache_size

@@ -106,3 +106,8 @@ def test_a_large_upload_goes_up_in_parts_from_disk(tmp_path: Path, s3_endpoint: 
     head = client.head_object(Bucket=bucket, Key=f"blobs/{blob.sha256}")
     assert head["ContentLength"] == 20 * len(part)
     assert head["ETag"].strip('"').endswith("-3")  # a multipart object's ETag counts its parts
+
+
+def test_an_unknown_blob_kind_fails_naming_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="known: filesystem, s3"):
+        blob_store(Settings(data_dir=tmp_path, storage={"blob_kind": "ftp"}))

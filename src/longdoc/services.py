@@ -70,7 +70,6 @@ class Services:
                 self.blobs,
                 self.queue,
                 self.settings.parsing,
-                self.tokens,
                 self.settings.context,
                 stopping=self.stopping,  # set by close(): running parse children are killed
             ),

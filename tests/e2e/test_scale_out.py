@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from longdoc.storage.s3_blobs import s3_client
-from support.processes import PARSE_CHILD, wait_for_child
+from support.processes import PREPARE_CHILD, wait_for_child
 from support.s3 import ACCESS_KEY, SECRET_KEY, new_bucket
 from support.server import LongdocServer, openai_client, wait_for_status
 from support.stores import store_url
@@ -127,7 +127,7 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_nothing(
         path = tmp_path / f"note-{i}.txt"
         path.write_text(f"Note {i}.\n" + NOTE)
         ids.append(client.files.create(file=path, purpose="file-extract").id)
-    wait_for_child(doomed.process.pid, PARSE_CHILD)  # the doomed worker is mid-parse
+    wait_for_child(doomed.process.pid, PREPARE_CHILD)  # the doomed worker is mid-parse
     doomed.kill()
 
     other = openai_client(second, key)

@@ -13,7 +13,7 @@ from pathlib import Path
 import openai
 
 from longdoc.parsing.isolation import WORK_PREFIX
-from support.processes import PARSE_CHILD, children, running
+from support.processes import PREPARE_CHILD, children, running
 from support.server import LongdocServer, openai_client
 
 THREADS = 6
@@ -51,7 +51,7 @@ def test_a_crash_during_an_upload_burst_loses_no_accepted_upload(tmp_path: Path,
         time.sleep(0.05)
     assert first._process is not None
     server_pid = first._process.pid
-    parsing = children(server_pid, PARSE_CHILD)
+    parsing = children(server_pid, PREPARE_CHILD)
     killed.set()
     first.kill()
     for thread in threads:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 PARSE_CHILD = b"longdoc.parsing.child"
+PREPARE_CHILD = b"longdoc.documents.preparation"  # the parse child of a parse job
 MODEL_CHILD = b"longdoc.inference.model_child"
 
 

@@ -1,5 +1,8 @@
 """The parse job: bytes → Document → token count → lexical index → stored, then the file is
-``processed`` (the record, its parsed form and its index become visible in one transaction)."""
+``processed`` (the record, its parsed form and its index become visible in one transaction).
+
+All but the storing runs in the parse child (``preparation``); this process streams the child's
+files into the blob store and never holds the document."""
 
 from __future__ import annotations
 
@@ -7,14 +10,12 @@ import logging
 import threading
 
 from longdoc.config import ContextSettings, ParsingSettings
-from longdoc.context.indexing import build_index
-from longdoc.context.tokens import TokenCounter
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.core.files import FileStatus
 from longdoc.core.jobs import Job
+from longdoc.documents.preparation import PreparedFile, prepare_isolated
 from longdoc.jobs.queue import JobQueue
-from longdoc.parsing import parse_isolated
 from longdoc.parsing.isolation import ParseInterrupted
 from longdoc.storage.blobs import BlobStore
 from longdoc.storage.database import Database
@@ -30,7 +31,6 @@ class ParseJobHandler:
         blobs: BlobStore,
         queue: JobQueue,
         settings: ParsingSettings,
-        tokens: TokenCounter,
         context: ContextSettings | None = None,
         *,
         stopping: threading.Event | None = None,
@@ -39,7 +39,6 @@ class ParseJobHandler:
         self._blobs = blobs
         self._queue = queue
         self._settings = settings
-        self._tokens = tokens
         self._context = context or ContextSettings()
         self._stopping = stopping or threading.Event()
         self._files = FileRepository()
@@ -52,13 +51,16 @@ class ParseJobHandler:
             return  # deleted meanwhile, or already finished by an earlier attempt
         strategy = ParsingStrategy(job.payload.get("strategy", ParsingStrategy.AUTO.value))
         try:
-            document = parse_isolated(
+            with prepare_isolated(
                 self._blobs.local_path(record.sha256),
+                file_id=file_id,
                 strategy=strategy,
                 filename=record.filename,
-                settings=self._settings,
+                parsing=self._settings,
+                context=self._context,
                 stop=self._stopping,
-            )
+            ) as prepared:
+                self._publish(job, file_id, prepared)
         except ParseInterrupted:
             # the process is stopping: the file is parsed again later, and this try is not counted
             self._queue.release(job)
@@ -76,20 +78,24 @@ class ParseJobHandler:
                 self._files.set_status(
                     conn, file_id, FileStatus.ERROR, status_details=f"internal error while parsing: {exc}"
                 )
-            return
-        tokens = self._tokens.count(document.text)
-        parsed_sha = self._blobs.put_bytes(document.model_dump_json().encode())
-        index = build_index(document, file_id=file_id, counter=self._tokens, settings=self._context)
-        index_sha = self._blobs.put_bytes(index.to_bytes())
-        del index  # ≈ 24 MB for a 10M-token file: not held through the transaction
+
+    def _publish(self, job: Job, file_id: str, prepared: PreparedFile) -> None:
+        parsed_sha = self._blobs.put_file(prepared.document_json)
+        index_sha = self._blobs.put_file(prepared.index)
+        log.info(
+            "file %s prepared: %s tokens, parse child peak RSS %.0f MiB",
+            file_id,
+            prepared.tokens,
+            prepared.child_peak_rss_mb,
+        )
         with self._queue.finishing(job) as conn:
             self._files.set_status(
                 conn,
                 file_id,
                 FileStatus.PROCESSED,
-                format=document.format,
-                pages=len(document.pages) or None,
-                tokens=tokens,
+                format=prepared.format,
+                pages=prepared.pages,
+                tokens=prepared.tokens,
                 parsed_sha256=parsed_sha,
                 index_sha256=index_sha,
             )

@@ -4,6 +4,10 @@ It first arranges to die with its parent and limits its own address space and CP
 parses, and writes the outcome to the output file named in the request; the exit code
 (``isolation.ExitCode``) says what it holds. All this is done here rather than in a
 ``preexec_fn`` because the parent may be a threaded server, where ``preexec_fn`` is unsafe.
+
+A layer above parsing can run more work on the parsed Document in the same child, under the
+same limits (``run(argv, after=…)`` from its own ``__main__``): whatever it writes lands in the
+work folder beside the Document.
 """
 
 from __future__ import annotations
@@ -14,27 +18,44 @@ import os
 import resource
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from longdoc.parsing.isolation import ExitCode
+
+if TYPE_CHECKING:
+    from longdoc.core.documents import Document
+
+# More work on the parsed Document in the child: (document, the request, the work folder).
+AfterParse = Callable[["Document", dict[str, object], Path], None]
 
 MIB = 1024 * 1024
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def main(argv: list[str]) -> int:
+def run(argv: list[str], after: AfterParse | None = None) -> NoReturn:
+    """The child's whole life: ``main``, then exit at once with its code."""
+    code = main(argv, after)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # skip interpreter teardown: native libraries' destructors add time and can crash on exit
+    os._exit(code)
+
+
+def main(argv: list[str], after: AfterParse | None = None) -> int:
     request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     _die_with_parent(request["parent"])
     settings = request["settings"]
     _limit_self(settings["memory_mb"], settings["cpu_seconds"])
     output = Path(request["output"])
     try:
-        return _parse(request, output)
+        return _parse(request, output, after)
     except MemoryError:
         return ExitCode.OUT_OF_MEMORY
 
 
-def _parse(request: dict[str, object], output: Path) -> int:
+def _parse(request: dict[str, object], output: Path, after: AfterParse | None) -> int:
     from PIL import Image
 
     from longdoc.config import ParsingSettings
@@ -65,6 +86,15 @@ def _parse(request: dict[str, object], output: Path) -> int:
         return _write(output, f"the parser failed: ImportError: {exc}", ExitCode.FAILED)
     except Exception as exc:  # a backend bug or a library choking on the file: report, don't hide
         return _write(output, f"the parser failed: {type(exc).__name__}: {exc}", ExitCode.FAILED)
+    if after is not None:
+        try:
+            after(document, request, output.parent)
+        except MemoryError:
+            raise
+        except Exception as exc:
+            return _write(
+                output, f"preparing the parsed text failed: {type(exc).__name__}: {exc}", ExitCode.FAILED
+            )
     return _write(output, document.model_dump_json(), ExitCode.DOCUMENT)
 
 
@@ -96,8 +126,4 @@ def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
 
 
 if __name__ == "__main__":
-    code = main(sys.argv)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # skip interpreter teardown: native libraries' destructors add time and can crash on exit
-    os._exit(code)
+    run(sys.argv)

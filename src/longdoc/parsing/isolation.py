@@ -22,6 +22,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 from typing import BinaryIO
@@ -36,6 +38,7 @@ _STDERR_TAIL = 2000
 _STOP_POLL_SECONDS = 0.2
 
 
+CHILD_MODULE = "longdoc.parsing.child"
 WORK_PREFIX = "longdoc-parse-"  # then the parsing process's pid: a folder whose process is gone is litter
 
 
@@ -88,6 +91,28 @@ def parse_isolated(
 
     Raises ``ParseInterrupted`` (the child killed) when ``stop`` is set before the parse ends.
     """
+    with isolated_parse(path, strategy=strategy, filename=filename, settings=settings, stop=stop) as output:
+        try:
+            return Document.model_validate_json(output.read_bytes())
+        except ValueError as exc:
+            raise ParseFailed(f"the parser's result could not be read: {exc}") from exc
+
+
+@contextmanager
+def isolated_parse(
+    path: Path,
+    *,
+    strategy: ParsingStrategy = ParsingStrategy.AUTO,
+    filename: str | None = None,
+    settings: ParsingSettings | None = None,
+    stop: threading.Event | None = None,
+    module: str = CHILD_MODULE,
+    extra: dict[str, object] | None = None,
+) -> Iterator[Path]:
+    """Run ``module`` (``longdoc.parsing.child`` or a module that runs it with more work after the
+    parse) on ``path`` in a child with limits, and yield the Document JSON it wrote. Whatever else
+    the child wrote is beside it; the folder is removed on leaving. ``extra`` goes into the child's
+    request. Failures and ``stop`` raise as ``parse_isolated`` says."""
     try:
         size = Path(path).stat().st_size
     except OSError as exc:
@@ -100,6 +125,7 @@ def parse_isolated(
         request.write_text(
             json.dumps(
                 {
+                    **(extra or {}),
                     "path": str(Path(path).resolve()),
                     "strategy": ParsingStrategy(strategy).value,
                     "filename": filename,
@@ -112,11 +138,13 @@ def parse_isolated(
         )
         log = work / "child.log"
         with log.open("wb") as log_file:
-            code = _run_child(request, work, log_file, limited, size, stop or threading.Event())
-        return _outcome(code, output, log, limited, size)
+            code = _run_child(module, request, work, log_file, limited, size, stop or threading.Event())
+        _check(code, output, log, limited, size)
+        yield output
 
 
 def _run_child(
+    module: str,
     request: Path,
     work: Path,
     log_file: BinaryIO,
@@ -125,7 +153,7 @@ def _run_child(
     stop: threading.Event,
 ) -> int:
     child = subprocess.Popen(
-        [sys.executable, "-m", "longdoc.parsing.child", str(request)],
+        [sys.executable, "-m", module, str(request)],
         stdin=subprocess.DEVNULL,
         stdout=log_file,
         stderr=subprocess.STDOUT,
@@ -174,12 +202,10 @@ def _kill_session(session: int) -> None:
             continue  # gone meanwhile, or not ours to kill
 
 
-def _outcome(code: int, output: Path, log: Path, settings: ParsingSettings, size: int) -> Document:
+def _check(code: int, output: Path, log: Path, settings: ParsingSettings, size: int) -> None:
+    """Raise ``ParseFailed`` saying why, unless the child wrote its Document."""
     if code == ExitCode.DOCUMENT and output.exists():
-        try:
-            return Document.model_validate_json(output.read_bytes())
-        except ValueError as exc:
-            raise ParseFailed(f"the parser's result could not be read: {exc}") from exc
+        return
     if code == ExitCode.FAILED and output.exists():
         raise ParseFailed(output.read_text(encoding="utf-8"))
     if code == ExitCode.OUT_OF_MEMORY:

@@ -26,6 +26,7 @@ from typing import BinaryIO, Protocol
 from longdoc.core.errors import TooLarge
 
 HEAD_BYTES = 64
+COPY_BYTES = 1024 * 1024  # the piece a stored file is read in
 STAGE_PREFIX = "stage-"
 # Temp files that are not staged blobs (a download into a cache) carry no lock: they are removed
 # only once this old (an unfinished download keeps its file's time fresh).
@@ -90,6 +91,7 @@ class BlobStore(Protocol):
     def publish(self, staged: StagedBlob) -> None: ...
     def discard(self, staged: StagedBlob) -> None: ...
     def put_bytes(self, data: bytes) -> str: ...
+    def put_file(self, path: Path) -> str: ...
     def exists(self, sha256: str) -> bool: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def local_path(self, sha256: str) -> Path: ...
@@ -120,7 +122,14 @@ class StagingStore(ABC):
         return writer.close()
 
     def put_bytes(self, data: bytes) -> str:
-        staged = self.stage([data])
+        return self._put(self.stage([data]))
+
+    def put_file(self, path: Path) -> str:
+        """Store a file's bytes, read in pieces: a large file never sits in memory whole."""
+        with path.open("rb") as f:
+            return self._put(self.stage(iter(lambda: f.read(COPY_BYTES), b"")))
+
+    def _put(self, staged: StagedBlob) -> str:
         try:
             self.publish(staged)
         finally:

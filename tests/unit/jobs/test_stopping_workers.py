@@ -13,7 +13,7 @@ from longdoc.jobs.queue import JobQueue
 from longdoc.services import Services
 from longdoc.storage.database import Database
 from longdoc.storage.files import FileRepository
-from support.processes import PARSE_CHILD, running, wait_for_child
+from support.processes import PREPARE_CHILD, running, wait_for_child
 
 SCANNED = Path(__file__).parents[2] / "data" / "documents" / "R-intro.p12-14.scanned.pdf"  # OCR: slow
 
@@ -25,7 +25,7 @@ def test_stopping_kills_the_running_parse_and_releases_its_job(services: Service
         caller.account_id, staged, filename="scan.pdf", purpose=FilePurpose.FILE_EXTRACT
     )
     services.start_workers(1)
-    child = wait_for_child(os.getpid(), PARSE_CHILD)
+    child = wait_for_child(os.getpid(), PREPARE_CHILD)
 
     started = time.monotonic()
     services.close()

@@ -20,7 +20,7 @@ from longdoc.parsing.isolation import (
     WORK_PREFIX,
     ExitCode,
     ParseInterrupted,
-    _outcome,
+    _check,
     sweep_orphaned_work_folders,
     time_limits,
 )
@@ -157,12 +157,12 @@ def test_crash_and_unknown_exit_are_reported(tmp_path: Path) -> None:
     log = tmp_path / "child.log"
     log.write_text("Fatal Python error: Segmentation fault\n")
     with pytest.raises(ParseFailed) as crashed:
-        _outcome(-11, tmp_path / "none.json", log, settings, 1)
+        _check(-11, tmp_path / "none.json", log, settings, 1)
     assert crashed.value.message == (
         "the parser crashed (SIGSEGV): the file may be damaged, or need more memory than the limit (3072 MiB)"
     )
     with pytest.raises(ParseFailed) as failed:
-        _outcome(1, tmp_path / "none.json", log, settings, 1)
+        _check(1, tmp_path / "none.json", log, settings, 1)
     assert failed.value.message == "the parser failed (exit code 1): Fatal Python error: Segmentation fault"
     assert ExitCode.DOCUMENT == 0
 

@@ -41,6 +41,7 @@ class ChatRequest:
     strategy: Strategy = "auto"  # x_context_strategy: how the documents are fitted to the model
     grounding: bool = False  # x_grounding: extracted items carry their ``_source`` spans
     dedupe_keys: tuple[str, ...] = ()  # x_dedupe_keys: fields that identify an extracted item
+    extraction_profile: str | None = None  # x_extraction_profile: opt-in domain rules for extraction
 
 
 __all__ = [

@@ -25,6 +25,7 @@ def run_extract(
     output: str,
     grounding: bool,
     dedupe_keys: Sequence[str] = (),
+    profile: str | None = None,
 ) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -76,6 +77,7 @@ def run_extract(
                 params=GenerationParams(json_schema=schema, json_object=schema is None),
                 grounding=grounding,
                 dedupe_keys=tuple(dedupe_keys),
+                extraction_profile=profile,
             )
             prepared = engine.prepare_local(request, documents)
             reading = bar.add_task("extracting", total=None)

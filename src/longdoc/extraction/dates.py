@@ -3,8 +3,11 @@
 A small model asked for an ``effective_date`` often answers "2017-02-10" where the text says
 "February 10, 2017" or "10th day of February, 2017". ``parse_date`` reads one value;
 ``find_dates`` lists the dates written in a text with their offsets, so grounding can match the
-two by the day they name. Numeric dates are read month first (US style) unless the first
-number cannot be a month.
+two by the day they name. A date starting with its year ("2024-03-01", "2024/03/01",
+"2024年3月1日") gives month then day. Other numeric dates give the day first in a document
+written by European conventions (``day_first``, see ``conventions``) and the month first
+otherwise, unless the number read as the month cannot be one. Month names are read in English,
+German, French, Italian, Spanish and Dutch ("3. April 2024", "1er mars 2024", "3 de abril de 2024").
 """
 
 from __future__ import annotations
@@ -15,43 +18,56 @@ from datetime import date
 
 from longdoc.extraction.writing import alone
 
-_MONTHS = {
-    name: n
-    for n, names in enumerate(
-        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")),
-        start=1,
-    )
-    for name in names
-}  # fmt: skip
+_MONTH_NAMES = (
+    ("january", "jan", "januar", "janvier", "gennaio", "enero", "januari"),
+    ("february", "feb", "februar", "février", "fevrier", "febbraio", "febrero", "februari"),
+    ("march", "mar", "märz", "maerz", "mars", "marzo", "maart"),
+    ("april", "apr", "avril", "aprile", "abril"),
+    ("may", "mai", "maggio", "mayo", "mei"),
+    ("june", "jun", "juni", "juin", "giugno", "junio"),
+    ("july", "jul", "juli", "juillet", "luglio", "julio"),
+    ("august", "aug", "août", "aout", "agosto", "augustus"),
+    ("september", "sep", "sept", "septembre", "settembre", "septiembre"),
+    ("october", "oct", "oktober", "octobre", "ottobre", "octubre"),
+    ("november", "nov", "novembre", "noviembre"),
+    ("december", "dec", "dezember", "décembre", "decembre", "dicembre", "diciembre"),
+)
+_MONTHS = {name: n for n, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er)?"
 _YEAR = r"(?P<year>\d{4})"
-_PATTERNS = [
+_NAMED = [
     re.compile(p, re.IGNORECASE)
     for p in (
         rf"\b{_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}\b",  # February 10, 2017; April 6th , 2005
-        rf"\b{_DAY}\s+(?:day\s+of\s+)?{_MONTH},?\s+{_YEAR}\b",  # 10 February 2017, 10th day of February, 2017
-        r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b",  # 2017-02-10
-        r"\b(?P<month>\d{1,2})[/.-](?P<day>\d{1,2})[/.-](?P<year>\d{4}|\d{2})\b",  # 02/10/2017, 2/10/17
-        r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日",  # 2017年2月10日
+        # 10 February 2017, 10th day of February, 2017, 3. April 2024, 3 de abril de 2024
+        rf"\b{_DAY}\.?\s+(?:day\s+of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?{_YEAR}\b",
+        r"\b(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})\b",  # 2017-02-10, 2024/03/01
+        r"(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]",  # 2017年2月10日
     )
 ]
+# 02/10/2017, 2/10/17, 10.02.2017: which number is the day depends on the document.
+_NUMERIC = re.compile(r"\b(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-](?P<year>\d{4}|\d{2})\b")
 
 
-def parse_date(value: str) -> date | None:
+def parse_date(value: str, day_first: bool = False) -> date | None:
     """The day ``value`` names when it is nothing but a date; else None."""
-    return alone(value, find_dates)
+    return alone(value, lambda text: find_dates(text, day_first))
 
 
-def find_dates(text: str) -> Iterator[tuple[date, int, int]]:
+def find_dates(text: str, day_first: bool = False) -> Iterator[tuple[date, int, int]]:
     """Every date written in ``text``: (day, start, end), in no particular order."""
-    for pattern in _PATTERNS:
+    for pattern in _NAMED:
         for found in pattern.finditer(text):
             when = _date(found.group("year"), found.group("month"), found.group("day"))
             if when is not None:
                 yield when, found.start(), found.end()
+    for found in _NUMERIC.finditer(text):
+        first, second = found.group("first"), found.group("second")
+        day, month = (first, second) if day_first else (second, first)
+        when = _date(found.group("year"), month, day)
+        if when is not None:
+            yield when, found.start(), found.end()
 
 
 def _date(year: str, month: str, day: str) -> date | None:
@@ -62,7 +78,7 @@ def _date(year: str, month: str, day: str) -> date | None:
     d = int(day)
     if m is None:
         return None
-    if m > 12 and d <= 12:  # 25/12/2020: day first
+    if m > 12 and d <= 12:  # 25/12/2020 read month first: the first number cannot be a month
         m, d = d, m
     try:
         return date(y, m, d)

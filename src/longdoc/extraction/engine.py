@@ -3,7 +3,7 @@
 A request is an extraction when it has documents and either asks for JSON through
 ``response_format`` (``json_object`` / ``json_schema``) or names a model marked ``extraction``
 (qwen-doc-turbo) with an instruction asking for JSON. Everything that can be refused is checked
-here, before the response starts.
+here, before the response starts — an unknown extraction profile too.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from longdoc.config import ContextSettings, ExtractionSettings
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import InvalidRequest
 from longdoc.extraction.chunks import chosen_chunks, document_index, field_relevance, split_into_parts
+from longdoc.extraction.profiles import profile_named
 from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
 from longdoc.extraction.schema import (
     TargetSchema,
@@ -48,6 +49,11 @@ class ExtractionEngine:
         conversation: Conversation,
         documents: list[ReadyDocument],
     ) -> DocumentExtraction | None:
+        """The run for an extraction request (None: answer as chat), under the rules of the
+        extraction profile it names, or the domain-neutral core only when it names none."""
+        rules = profile_named(
+            request.extraction_profile
+        )  # an unknown name is refused even where no extraction follows
         params = request.params
         instruction = conversation.last_user_message
         if not (params.wants_json or (model.extraction and asks_for_json(instruction))):
@@ -85,6 +91,7 @@ class ExtractionEngine:
             grounding=request.grounding,
             keys=request.dedupe_keys,
             relevance={} if target.is_array else field_relevance(fields, indexes, parts),
+            profile=rules,
         )
         return DocumentExtraction(job, backend, self._settings)
 

@@ -8,7 +8,8 @@ verbatim is ``exact``. Otherwise the value's tokens — words for alphabetic scr
 characters for Chinese and Japanese — are looked for in a window of a few more text tokens; the
 first window holding the largest share of them (at least ``threshold``) is a ``fuzzy`` match, trimmed
 to its first and last matching tokens. A date the model rewrote ("2017-02-10") is a ``fuzzy`` match of
-the first date in the text naming the same day ("February 10, 2017").
+the first date in the text naming the same day ("February 10, 2017"), its numeric dates read by the
+document's conventions ("03/04/2024" is 3 April in a German text).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def normalise(value: str) -> str:
     return NormalisedText(value).text.strip()
 
 
-def align(value: str, text: NormalisedText, threshold: float = 0.75) -> Span | None:
+def align(value: str, text: NormalisedText, threshold: float = 0.75, day_first: bool = False) -> Span | None:
     """Where ``value`` sits in ``text``; None when neither an exact nor a fuzzy match exists."""
     wanted = normalise(value)
     if not wanted:
@@ -82,10 +83,11 @@ def align(value: str, text: NormalisedText, threshold: float = 0.75) -> Span | N
         if _whole_words(text.text, at, at + len(wanted)):
             return text.span(at, at + len(wanted), "exact")
         at = text.text.find(wanted, at + 1)
-    day = parse_date(value)
+    day = parse_date(value, day_first)
     if day is not None:
         written = min(
-            ((start, end) for when, start, end in find_dates(text.original) if when == day), default=None
+            ((start, end) for when, start, end in find_dates(text.original, day_first) if when == day),
+            default=None,
         )
         return Span(*written, "fuzzy") if written else None
     return _fuzzy(wanted, text, threshold)

@@ -2,13 +2,13 @@
 
 Each part is a separate constrained request (the embedded model decodes under the schema's
 grammar; other backends are wrapped by the validate-and-retry guard). An answer cut at
-``max_tokens`` keeps its complete items. Defined terms given as values become the names they
-stand for, and names are made whole (``evidence``); every value is aligned to the part's text,
+``max_tokens`` keeps its complete items. Values take the text's spelling, and the profile the
+request names, if any, corrects them (``profiles``); every value is aligned to the part's text,
 and a list item most of whose values are not found there, or a single object's value that is
-not, is dropped (``drop_ungrounded``). A value the documents label themselves outweighs the
-model's, and a length of time they do not label with the field's words is dropped (``labels``).
-The merged answer is validated against the final schema before it is returned; items that fail
-it are left out and the report says so.
+not, is dropped (``drop_ungrounded``). Dates and numbers are read by each document's conventions
+(``conventions``). A date the documents label with the field's words outweighs the model's
+(``labels``), as does what the profile's rules find. The merged answer is validated against the
+final schema before it is returned; items that fail it are left out and the report says so.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.core.errors import LongdocError
 from longdoc.extraction.chunks import ExtractionPart
-from longdoc.extraction.evidence import DEFINITIONS_WINDOW, mostly_grounded, named, supported
+from longdoc.extraction.conventions import conventions_of
+from longdoc.extraction.evidence import mostly_grounded, spelt_as_written, supported
 from longdoc.extraction.grounding import NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
+from longdoc.extraction.profiles import NO_PROFILE, Profile
 from longdoc.extraction.repair import mend_codes
 from longdoc.extraction.schema import TargetSchema, part_schema
 from longdoc.extraction.validation import complete_object, salvage_array, valid_items, validation_problem
@@ -74,6 +76,7 @@ class ExtractionJob:
     grounding: bool = False
     keys: Sequence[str] = ()
     relevance: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # field → part → 0..1
+    profile: Profile = NO_PROFILE  # the domain rules the request opted into
 
 
 class DocumentExtraction:
@@ -84,6 +87,7 @@ class DocumentExtraction:
         self._backend = backend
         self._settings = settings
         self._schema = part_schema(job.target)
+        self._conventions = [conventions_of(d.document.text) for d in job.documents]
         self._notes: list[str] = []
 
     @property
@@ -160,7 +164,7 @@ class DocumentExtraction:
         seen: set[str] = set()
         # A small model stops after a few items: ask again for the rest until a pass adds nothing.
         for _pass in range(self._settings.passes_per_part if job.target.is_array else 1):
-            listed = ", ".join(sorted(seen))
+            listed = ", ".join(sorted({self._label(item) for item in result.items}))
             more = MORE.format(listed=listed) if listed else ""
             prompt = PROMPT.format(instruction=job.instruction, label=label, text=text, shape=more + shape)
             messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
@@ -178,15 +182,17 @@ class DocumentExtraction:
             if problem is not None:
                 result.failed = result.failed if result.items else problem
                 return result
-            fresh = [item for item in self._items(part, value) if self._identity(item) not in seen]
+            # fresh: not given whole by an earlier pass (one with the same name may be another item)
+            fresh = [item for item in self._items(part, value) if _whole(item) not in seen]
             if not fresh:
                 break
             result.items.extend(fresh)
-            seen.update(self._identity(item) for item in fresh)
+            seen.update(_whole(item) for item in fresh)
         return result
 
-    def _identity(self, item: Item) -> str:
-        keys = dedupe_keys(self._job.target.item_schema, self._job.keys)
+    def _label(self, item: Item) -> str:
+        """How the prompt names an item already listed: its key fields' values."""
+        keys = dedupe_keys(self._job.target.item_schema, self._job.keys).fields
         if isinstance(item.value, dict):
             named = [str(item.value.get(k)) for k in keys if item.value.get(k) not in (None, "")]
             return " / ".join(named) or json.dumps(item.value, ensure_ascii=False)
@@ -201,9 +207,9 @@ class DocumentExtraction:
         raw = value if job.target.is_array else [value]
         items: list[Item] = []
         part_text = text[part.start : part.end]
-        definitions = (part_text, text[:DEFINITIONS_WINDOW])
+        conventions = self._conventions[part.source]
         for surface in raw:
-            surface = named(surface, part_text, definitions)
+            surface = job.profile.refine(spelt_as_written(surface, part_text), part_text, text)
             if _empty(surface):
                 continue
             sources = list(self._ground(surface, window, part, document))
@@ -221,7 +227,7 @@ class DocumentExtraction:
                 and not mostly_grounded(surface, sources)
             ):
                 continue
-            typed = conform(surface, item_schema, job.target.plain_numbers)
+            typed = conform(surface, item_schema, job.target.plain_numbers, conventions=conventions)
             items.append(Item(typed, part.number, sources))
         return items
 
@@ -229,9 +235,10 @@ class DocumentExtraction:
         self, surface: Any, window: NormalisedText, part: ExtractionPart, document: ReadyDocument
     ) -> Iterator[dict[str, Any]]:
         fields = surface.items() if isinstance(surface, dict) else [("value", surface)]
+        day_first = self._conventions[part.source].day_first
         for name, value in fields:
             for leaf in _leaves(value):
-                span = align(leaf, window, self._settings.fuzzy_threshold)
+                span = align(leaf, window, self._settings.fuzzy_threshold, day_first)
                 if span is None:
                     continue
                 start, end = part.start + span.start, part.start + span.end
@@ -254,12 +261,12 @@ class DocumentExtraction:
         job = self._job
         items = [item for result in results for item in result.items]
         if job.target.is_array:
-            merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys))
+            merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
             kept, dropped = valid_items(merged, job.target.schema)
             if dropped:
                 self._notes.append(f"{dropped} extracted items failed the schema and were left out")
             return [self._with_sources(item) for item in kept]
-        item = merge_objects(items, job.target.schema, job.keys, job.relevance)
+        item = merge_objects(items, job.target.schema, job.keys, job.relevance, job.profile)
         self._take_labelled_values(item)
         value, filled = complete_object(item.value, job.target.schema)
         if filled:
@@ -271,12 +278,16 @@ class DocumentExtraction:
         return self._with_sources(item)
 
     def _take_labelled_values(self, item: Item) -> None:
-        """Fields whose value the documents label themselves take it (``labels``)."""
+        """Fields whose value the documents label themselves take it (``labels``, and the profile's
+        rules first)."""
         texts = [d.document.text for d in self._job.documents]
+        day_first = [c.day_first for c in self._conventions]
         for name, sub in self._job.target.item_schema.get("properties", {}).items():
             if not isinstance(sub, dict) or sub.get("type") in ("array", "object"):
                 continue
-            found = labelled_span(name, sub, item.value.get(name), texts)
+            found = self._job.profile.labelled_span(name, sub, item.value.get(name), texts)
+            if found is None:
+                found = labelled_span(name, sub, texts, day_first)
             if found is None:
                 continue
             item.sources = [s for s in item.sources if s["field"] != name]
@@ -285,8 +296,9 @@ class DocumentExtraction:
                 continue
             position, start, end = found
             written = texts[position][start:end]
-            if not same_day(item.value.get(name), written):  # else keep the model's spelling of that day
-                item.value[name] = conform(written, sub, self._job.target.plain_numbers, name)
+            conventions = self._conventions[position]
+            if not same_day(item.value.get(name), written, conventions.day_first):  # else keep the model's
+                item.value[name] = conform(written, sub, self._job.target.plain_numbers, name, conventions)
             source = self._source(name, start, end, "exact", self._job.documents[position])
             item.sources.append({**source, "value": None})
 
@@ -315,6 +327,10 @@ def _leaves(value: Any) -> Iterator[str]:
             yield from _leaves(v)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         yield str(value)
+
+
+def _whole(item: Item) -> str:
+    return json.dumps(item.value, ensure_ascii=False, sort_keys=True)
 
 
 def _empty(surface: Any) -> bool:

@@ -1,5 +1,4 @@
-"""How documents write the values extraction looks for: words across line breaks, quotes, the
-legal forms that end a company's name."""
+"""How documents write the values extraction looks for: words across line breaks, quotes."""
 
 from __future__ import annotations
 
@@ -11,16 +10,6 @@ _T = TypeVar("_T")
 
 _APOSTROPHE = "['’‘]"
 QUOTES = "\"'“”‘’「」『』"
-# Legal forms that end a company's name, as written in names ("Inc.", "INC."), so that "a Delaware
-# corporation" is not one; "Company" is left out: "the Company" is a defined term.
-_FORMS = ("Inc", "Incorporated", "Corp", "Corporation", "Co", "LLC", "L.L.C", "Ltd", "Limited", "L.P",
-          "LP", "LLP", "L.L.P", "P.C", "PLC", "plc", "GmbH", "AG", "S.A", "SA", "N.V", "B.V", "S.p.A",
-          "SE", "Pty", "Pte", "K.K")  # fmt: skip
-LEGAL_FORM = (
-    "(?:"
-    + "|".join(re.escape(f) for f in sorted({*_FORMS, *(f.upper() for f in _FORMS)}, key=len, reverse=True))
-    + r")(?![\w])\.?"
-)
 
 
 def spaced(value: str) -> str:

@@ -38,3 +38,20 @@ def test_dates_are_found_with_their_offsets() -> None:
         (date(2010, 1, 5), "January 5, 2010"),
         (date(2012, 12, 31), "12/31/2012"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("3. April 2024", date(2024, 4, 3)),
+        ("1er mars 2024", date(2024, 3, 1)),
+        ("3 de abril de 2024", date(2024, 4, 3)),
+        ("3 maart 2024", date(2024, 3, 3)),
+        ("12 settembre 2023", date(2023, 9, 12)),
+        ("2024/03/01", date(2024, 3, 1)),
+        ("2024년 3월 1일", date(2024, 3, 1)),
+        ("03.04.2024", date(2024, 4, 3)),  # read day first where the document does
+    ],
+)
+def test_european_and_east_asian_dates(written: str, day: date) -> None:
+    assert parse_date(written, day_first=True) == day

@@ -1,15 +1,14 @@
 import pytest
 
-from longdoc.extraction.evidence import (
-    as_written,
+from longdoc.extraction.evidence import as_written, supported
+from longdoc.extraction.profiles.legal_forms import entity_key
+from longdoc.extraction.profiles.parties import (
     defined_name,
-    entity_key,
     is_defined_term,
     is_description,
     is_placeholder,
     named,
     principal_name,
-    supported,
     whole_name,
 )
 
@@ -179,6 +178,12 @@ def test_a_list_of_names_holds_no_words_written_in_lower_case() -> None:
     assert named({"party": ["acme", "beta"]}, "acme and beta", ()) == {
         "party": ["acme", "beta"]
     }  # none capitalised
+    names = [
+        "Alibaba Group Holding Limited",
+        "阿里巴巴集团",
+        "蚂蚁集团",
+    ]  # no capitals in Chinese: no lower case
+    assert named({"company_names": names}, "", ()) == {"company_names": names}
 
 
 def test_a_value_is_spelt_as_the_text_writes_it() -> None:

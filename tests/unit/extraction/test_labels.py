@@ -1,6 +1,7 @@
 import pytest
 
-from longdoc.extraction.labels import labelled_choice, labelled_date, labelled_duration, labelled_span
+from longdoc.extraction.labels import labelled_date, labelled_span
+from longdoc.extraction.profiles.clauses import labelled_choice, labelled_clause, labelled_duration
 
 
 @pytest.mark.parametrize(
@@ -44,14 +45,14 @@ def test_only_fields_named_for_a_date_and_something_else_look_for_a_label() -> N
 def test_a_labelled_value_replaces_the_models_unless_its_own_is_labelled() -> None:
     states = {"enum": ["Delaware", "California", None], "description": "the US state whose law governs"}
     text = "Acme, Inc., a Delaware corporation. This Agreement is governed by the laws of the State of California."
-    assert labelled_span("jurisdiction", states, "Delaware", [text]) == (
+    assert labelled_clause("jurisdiction", states, "Delaware", [text]) == (
         0,
         text.index("California"),
         len(text) - 1,
     )
-    assert labelled_span("jurisdiction", states, "California", [text]) is None
+    assert labelled_clause("jurisdiction", states, "California", [text]) is None
     dated = "Signed March 1, 2017. This Agreement is effective as of February 10, 2017."
-    assert labelled_span("effective_date", {"type": "string"}, "March 1, 2017", ["", dated]) == (
+    assert labelled_span("effective_date", {"type": "string"}, ["", dated], [False, False]) == (
         1,
         dated.index("February"),
         len(dated) - 1,
@@ -96,5 +97,9 @@ def test_a_field_asking_how_long_takes_the_labelled_length_of_time() -> None:
         "Non-solicitation: for 12 months after termination. This Agreement shall expire 3 years from today."
     )
     term = {"type": ["string", "null"], "description": TERM}
-    assert labelled_span("term", term, "12 months", [text]) == (0, text.index("3 years"), text.index(" from"))
-    assert labelled_span("notes", {"type": "string"}, "12 months", [text]) is None  # not asked how long
+    assert labelled_clause("term", term, "12 months", [text]) == (
+        0,
+        text.index("3 years"),
+        text.index(" from"),
+    )
+    assert labelled_clause("notes", {"type": "string"}, "12 months", [text]) is None  # not asked how long

@@ -1,7 +1,7 @@
 import pytest
 
-from longdoc.extraction.evidence import named
-from longdoc.extraction.places import is_place
+from longdoc.extraction.profiles.parties import named
+from longdoc.extraction.profiles.places import is_place
 
 LETTER = (
     "March 17, 2010 FLIR Systems, Inc. 27700 SW Parkway Ave. Wilsonville, OR 97070 Attention: Mr. Craig "

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from longdoc.extraction.writing import LEGAL_FORM, spaced
+from longdoc.extraction.profiles.legal_forms import LEGAL_FORM
+from longdoc.extraction.writing import spaced
 
 # US ZIP, Korean, Dutch and British postal codes: "97070", "75251-1234", "135-090", "1118 BJ", "SW1A 1AA".
 _POSTCODE = r"(?:\d{5}(?:-\d{4})?|\d{3}-\d{3}|\d{4}\s?[A-Z]{2}(?!:)|[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})\b"

@@ -1,0 +1,59 @@
+"""How a document writes numeric dates and decimal numbers, read from the document itself.
+
+"03/04/2024" is 4 March in a US document and 3 April in a German, French, Italian, Spanish or
+Dutch one; "1.299" is one and a fraction in the first and a thousand and more in the others. The
+document's own unambiguous writing decides first: a date whose first number cannot be a month
+("25/12/2023"), a date written with dots ("03.04.2024", a European habit), an amount grouped with
+dots and ending in a decimal comma ("1.299,00"). When it writes none, its language does: more of
+the common words of those five languages than of English's means European conventions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Enough of a document to tell its habits; reading more only costs time.
+SAMPLE_CHARACTERS = 50_000
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/])")
+_DECIMAL_COMMA = re.compile(
+    r"(?<![\d.,])\d{1,3}(?:\.\d{3})+,\d{1,2}(?!\d)|(?<![\d.,])\d+,\d{1,2}\s?(?:€|EUR)"
+)
+_DECIMAL_POINT = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+\.\d{1,2}(?!\d)")
+_WORD = re.compile(r"[^\W\d_]+")
+# Frequent words of each language that English does not share (nor "de"/"la", which it borrows).
+_ENGLISH = frozenset(
+    {"the", "and", "of", "to", "is", "for", "with", "that", "this", "are", "be", "was", "by", "from", "which"}
+)
+_EUROPEAN = frozenset(
+    {"der", "das", "und", "nicht", "mit", "für", "ist", "von", "den", "dem", "eine", "einer", "zu", "auf", "wird"}  # German
+    | {"le", "les", "et", "des", "pour", "avec", "est", "une", "du", "dans", "sur", "au", "aux", "pas"}  # French
+    | {"il", "di", "che", "per", "della", "delle", "sono", "gli", "nel", "alla"}  # Italian
+    | {"el", "los", "las", "que", "por", "con", "para", "del", "es", "una", "y"}  # Spanish
+    | {"het", "een", "van", "en", "niet", "met", "voor", "op", "zijn", "te", "aan"}  # Dutch
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Conventions:
+    day_first: bool = False  # a numeric date gives its day before its month
+    decimal_comma: bool = False  # "1.299,50": a comma before the decimals, dots between thousands
+
+
+def conventions_of(text: str) -> Conventions:
+    """The conventions ``text`` writes by, as far as it shows them; US/English ones otherwise."""
+    sample = text[:SAMPLE_CHARACTERS]
+    day_votes = month_votes = 0
+    for first, separator, second, _year in _NUMERIC_DATE.findall(sample):
+        if int(first) > 12 >= int(second) or (separator == "." and int(second) <= 12):
+            day_votes += 1
+        elif int(second) > 12 >= int(first):
+            month_votes += 1
+    comma_votes = len(_DECIMAL_COMMA.findall(sample))
+    point_votes = len(_DECIMAL_POINT.findall(sample))
+    words = [w.lower() for w in _WORD.findall(sample)]
+    european = sum(w in _EUROPEAN for w in words) > sum(w in _ENGLISH for w in words)
+    return Conventions(
+        day_first=day_votes > month_votes if day_votes != month_votes else european,
+        decimal_comma=comma_votes > point_votes if comma_votes != point_votes else european,
+    )

@@ -200,6 +200,7 @@ def run_model(model: str, documents: list[tuple[str, set[str]]]) -> None:
                         messages=[{"role": "system", "content": f"fileid://{file.id}"}, {"role": "user", "content": PROMPT}],
                         response_format={"type": "json_schema", "json_schema": {"name": "nda", "schema": SCHEMA}},
                         temperature=0,
+                        extra_body={"x_extraction_profile": "contracts"},  # the NDA rules are opt-in
                     )  # fmt: skip
                     answer = json.loads(completion.choices[0].message.content or "")
                     jsonschema.validate(answer, SCHEMA)

@@ -190,6 +190,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         output=args.format,
         grounding=args.grounding,
         dedupe_keys=args.dedupe_keys.split(",") if args.dedupe_keys else (),
+        profile=args.profile,
     )
 
 
@@ -357,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--format", default="json", choices=["json", "jsonl", "csv"])
     extract.add_argument("--grounding", action="store_true", help="each item carries _source spans")
     extract.add_argument("--dedupe-keys", help="comma-separated fields identifying an item")
+    extract.add_argument("--profile", help="opt-in domain rules for extraction, e.g. contracts")
     extract.add_argument("--model", default="qwen-doc-turbo")
     extract.set_defaults(func=cmd_extract)
 

@@ -108,6 +108,7 @@ def extract(
                 ],
                 "response_format": {"type": "json_schema", "json_schema": {"name": "nda", "schema": schema}},
                 "x_grounding": True,
+                "x_extraction_profile": "contracts",  # the party, law and term rules are opt-in
             },
         )
     assert response.status_code == 200, response.text

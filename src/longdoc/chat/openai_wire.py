@@ -96,6 +96,11 @@ class DocumentExtensions(BaseModel):
         default=None,
         description="Extension: fields that identify an extracted item (merging drops repeats); empty: inferred.",
     )
+    x_extraction_profile: str | None = Field(
+        default=None,
+        description="Extension: an opt-in set of domain rules for extraction (e.g. `contracts`); "
+        "empty: the domain-neutral core only.",
+    )
 
 
 class ChatCompletionRequest(WireModel, DocumentExtensions):
@@ -221,6 +226,7 @@ def to_domain(body: ChatCompletionRequest) -> ChatRequest:
         strategy=body.x_context_strategy or "auto",
         grounding=body.x_grounding,
         dedupe_keys=tuple(body.x_dedupe_keys or ()),
+        extraction_profile=body.x_extraction_profile,
     )
 
 

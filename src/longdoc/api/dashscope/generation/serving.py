@@ -91,6 +91,7 @@ def to_domain(body: GenerationRequest) -> tuple[ChatRequest, list[DocUrl]]:
         strategy=strategy,
         grounding=body.parameters.x_grounding,
         dedupe_keys=tuple(body.parameters.x_dedupe_keys or ()),
+        extraction_profile=body.parameters.x_extraction_profile,
     )
     return request, wanted
 

@@ -148,6 +148,7 @@ def hostile_corpus() -> list[Case]:
         Case("overlong.txt", b"caf\xc0\xa9 " * 500 + b"\xed\xa0\x80 surrogate", "any"),
         Case("shift-jis.txt", ("これは日本語のテキストです。" * 50).encode("shift_jis")),
         Case("gb18030.txt", ("中文文本，简体。" * 50).encode("gb18030"), "processed", "中文文本"),
+        Case("ebcdic.txt", ascii_prose(3).encode("cp037"), "processed", "quick"),  # GB18030-valid bytes
         Case("mixed.txt", ("中文" * 100).encode() + ("中文" * 100).encode("gbk")),
         # text built to be slow to parse
         Case("spaces.md", ("# x" + " " * 1_000_000 + "y\n").encode(), "processed", "# x"),

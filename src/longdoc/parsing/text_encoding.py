@@ -7,7 +7,10 @@ or a wrong answer, on some real GB18030 files.
 A byte-order mark or a detection is only a claim: bytes that start like a UTF-16 mark (two
 invalid UTF-8 bytes in front of ASCII) read as Chinese-looking nonsense. So the claimed reading is
 compared with UTF-8 read with replacement characters, and a reading far messier than the other
-(charset-normalizer's mess ratio) loses.
+(charset-normalizer's mess ratio) loses. GB18030 decodes most byte pairs, so text in a single-byte
+encoding (EBCDIC, say) can read as Chinese without an error: a GB18030 reading is kept only when
+its characters are mostly the common ones GB2312 holds (real simplified Chinese ≈ 99%,
+traditional ≈ 80%, EBCDIC English ≈ 5%); otherwise detection decides.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ _SCORE_SAMPLE = 64 * 1024
 # How much higher a reading's mess ratio (0 for clean text; ASCII read as UTF-16 scores about 2)
 # may be than the best reading's before it loses.
 _FAR_MESSIER = 0.5
+# A GB18030 reading with fewer of its non-ASCII characters in GB2312 than this is not Chinese,
+# judged once it has this many non-ASCII characters.
+_GB2312_SHARE = 0.5
+_GB2312_JUDGED_FROM = 20
 # C0 controls that do not occur in text (tab, newlines and form feed do)
 _CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
 
@@ -61,9 +68,11 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if claimed is None:
         for encoding in _GUESSES:
             try:
-                return data.decode(encoding), encoding
+                text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
+            if encoding != "gb18030" or _reads_as_chinese(text):
+                return text, encoding
         claimed = _detect(data[:_DETECT_SAMPLE]) or "latin-1"
     encoding = _least_messy(data, [claimed, "utf-8"])
     return data.decode(encoding, errors="replace"), encoding.removesuffix("-sig")
@@ -80,6 +89,21 @@ def _least_messy(data: bytes, encodings: list[str]) -> str:
     ]
     best = min(scores)
     return next(e for e, score in zip(encodings, scores, strict=True) if score <= best + _FAR_MESSIER)
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Whether most of the text's non-ASCII characters, in a sample, are ones GB2312 holds."""
+    wide = [ch for ch in text[:_SCORE_SAMPLE] if not ch.isascii()]
+    if len(wide) < _GB2312_JUDGED_FROM:
+        return True
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common >= _GB2312_SHARE * len(wide)
 
 
 def _detect(sample: bytes) -> str | None:

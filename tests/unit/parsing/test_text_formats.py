@@ -53,6 +53,20 @@ def test_detection_is_the_last_resort() -> None:
     assert "французских" in text
 
 
+def test_single_byte_text_that_gb18030_accepts_is_not_read_as_chinese() -> None:
+    # EBCDIC English decodes as GB18030 without an error, into rare and private-use characters
+    english = "The quick brown fox jumps over the lazy dog; revenue grew by twelve percent.\n" * 20
+    text, found = decode_text(english.encode("cp037"))
+    assert found != "gb18030"
+    assert "revenue grew by twelve percent" in text
+
+
+def test_traditional_chinese_in_gb18030_is_still_gb18030() -> None:
+    traditional = "本公司於二零一九年度之營業收入較上年度增長百分之十二，主要由於產品銷售量增加及新市場開拓所致。\n" * 5
+    text, found = decode_text(traditional.encode("gb18030"))
+    assert (found, text) == ("gb18030", traditional)
+
+
 def test_crlf_becomes_lf_and_spans_hold(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_bytes(b"line one\r\nline two\rline three\r\n")

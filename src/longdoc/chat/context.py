@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from longdoc.chat.conversation import Conversation
 from longdoc.chat.documents import ReadyDocument
@@ -45,10 +45,20 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class FailedPart:
+    """A part of the documents whose reading gave nothing usable (an extraction's invalid answer)."""
+
+    part: int  # 1-based, as the progress counts parts
+    passage: Passage
+    reason: str
+
+
+@dataclass(frozen=True)
 class ContextReport:
-    plan: str  # full, retrieve or map_reduce
+    plan: str  # full, retrieve, map_reduce or extract
     passages: list[Passage]
     fallback: str | None = None  # why the plan differs from the one chosen or asked for
+    failed_parts: list[FailedPart] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -154,12 +154,23 @@ class PassageOut(BaseModel):
     score: float | None = None
 
 
+class FailedPartOut(BaseModel):
+    part: int
+    file_id: str | None
+    document: str
+    page: int | None
+    start: int
+    end: int
+    reason: str
+
+
 class ContextOut(BaseModel):
     """Extension: how the documents were fitted to the model, and what it read."""
 
     plan: str
     passages: list[PassageOut]
     fallback: str | None = None  # why the plan is not the one chosen or asked for
+    failed_parts: list[FailedPartOut] = Field(default_factory=list)  # parts read without a usable answer
 
 
 class ChatCompletion(BaseModel):
@@ -248,6 +259,18 @@ def context_of(report: ContextReport) -> ContextOut:
                 file_id=p.file_id, document=p.document, page=p.page, start=p.start, end=p.end, score=p.score
             )
             for p in report.passages
+        ],
+        failed_parts=[
+            FailedPartOut(
+                part=f.part,
+                file_id=f.passage.file_id,
+                document=f.passage.document,
+                page=f.passage.page,
+                start=f.passage.start,
+                end=f.passage.end,
+                reason=f.reason,
+            )
+            for f in report.failed_parts
         ],
     )
 

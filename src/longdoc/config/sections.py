@@ -300,6 +300,12 @@ class ExtractionSettings(BaseModel):
         description="Most times a part is asked for its list: again, naming what was found, while the last "
         "pass found new items (a small model stops listing after a few).",
     )
+    part_retries: int = Field(
+        default=2,
+        ge=0,
+        description="Times a part is asked again while the model is busy or restarting (waiting as it says, "
+        "else 1 s, 2 s, …); past them the whole extraction fails with the model's error, never a partial answer.",
+    )
     drop_ungrounded: bool = Field(
         default=True,
         description="Drop a list item most of whose values cannot be found in the part it came from, and "

@@ -16,18 +16,19 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from longdoc.chat.context import ContextReport, Passage
+from longdoc.chat.context import ContextReport, FailedPart, Passage
 from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import Extracted
 from longdoc.config import ExtractionSettings
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
-from longdoc.core.errors import LongdocError
+from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.conventions import conventions_of
 from longdoc.extraction.evidence import mostly_grounded, spelt_as_written, supported
@@ -39,7 +40,7 @@ from longdoc.extraction.profiles import NO_PROFILE, Profile
 from longdoc.extraction.repair import mend_codes
 from longdoc.extraction.schema import TargetSchema, part_schema
 from longdoc.extraction.validation import complete_object, salvage_array, valid_items, validation_problem
-from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend
+from longdoc.inference.base import ChatMessage, Completion, GenerationParams, InferenceBackend
 from longdoc.inference.json_guard import schema_problem
 
 log = logging.getLogger(__name__)
@@ -89,20 +90,20 @@ class DocumentExtraction:
         self._schema = part_schema(job.target)
         self._conventions = [conventions_of(d.document.text) for d in job.documents]
         self._notes: list[str] = []
+        self._failed: list[PartResult] = []
 
     @property
     def report(self) -> ContextReport:
-        read = [
-            Passage(
-                self._job.documents[p.source].file_id,
-                self._job.documents[p.source].name,
-                p.first_page,
-                p.start,
-                p.end,
-            )
-            for p in self._job.parts
-        ]
-        return ContextReport("extract", read, "; ".join(self._notes) or None)
+        return ContextReport(
+            "extract",
+            [self._passage(p) for p in self._job.parts],
+            "; ".join(self._notes) or None,
+            [FailedPart(r.part.number, self._passage(r.part), r.failed) for r in self._failed if r.failed],
+        )
+
+    def _passage(self, part: ExtractionPart) -> Passage:
+        document = self._job.documents[part.source]
+        return Passage(document.file_id, document.name, part.first_page, part.start, part.end)
 
     def run(self, cancel: threading.Event | None) -> Iterator[Progress | Extracted]:
         parts = self._job.parts
@@ -122,9 +123,9 @@ class DocumentExtraction:
             yield Extracted("", spent, "cancelled")
             return
         ordered = [results[n] for n in sorted(results)]
-        failed = [r for r in ordered if r.failed]
-        if failed:
-            self._notes.append(f"{len(failed)} of {len(parts)} parts gave no valid JSON")
+        self._failed = [r for r in ordered if r.failed]
+        if self._failed:
+            self._notes.append(f"{len(self._failed)} of {len(parts)} parts gave no valid JSON")
         value = self._job.target.wrap(self._assemble(ordered))
         yield Extracted(json.dumps(value, ensure_ascii=False), spent)
 
@@ -169,7 +170,9 @@ class DocumentExtraction:
             prompt = PROMPT.format(instruction=job.instruction, label=label, text=text, shape=more + shape)
             messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
             try:
-                answer = self._backend.complete(messages, params, cancel)
+                answer = self._complete(part, messages, params, cancel)
+            except (ModelUnavailable, RateLimited):
+                raise  # the model cannot answer: the extraction fails rather than returning part of it
             except LongdocError as exc:  # the guard gave up on this part: the others still count
                 log.warning("extraction part %d: %s", part.number, exc.message)
                 result.failed = result.failed if result.items else exc.message
@@ -189,6 +192,34 @@ class DocumentExtraction:
             result.items.extend(fresh)
             seen.update(_whole(item) for item in fresh)
         return result
+
+    def _complete(
+        self,
+        part: ExtractionPart,
+        messages: list[ChatMessage],
+        params: GenerationParams,
+        cancel: threading.Event | None,
+    ) -> Completion:
+        """The model's answer for a part, asked again while the model is busy or restarting
+        (``part_retries`` times, waiting as it says or 1 s, 2 s, 4 s…)."""
+        attempt = 0
+        while True:
+            try:
+                return self._backend.complete(messages, params, cancel)
+            except (ModelUnavailable, RateLimited) as exc:
+                cancelled = cancel is not None and cancel.is_set()
+                if attempt >= self._settings.part_retries or cancelled:
+                    raise type(exc)(
+                        f"the extraction stopped at part {part.number} of {len(self._job.parts)}: {exc.message}",
+                        retry_after=exc.retry_after,
+                    ) from exc
+                pause = exc.retry_after if exc.retry_after is not None else float(2**attempt)
+                log.info("extraction part %d: %s; asking again in %.1f s", part.number, exc.message, pause)
+                if cancel is not None:
+                    cancel.wait(pause)  # a cancelled request stops waiting at once
+                else:
+                    time.sleep(pause)
+                attempt += 1
 
     def _label(self, item: Item) -> str:
         """How the prompt names an item already listed: its key fields' values."""

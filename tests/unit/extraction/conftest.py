@@ -17,6 +17,7 @@ from longdoc.config import ContextSettings, ExtractionSettings
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.documents import Document
 from longdoc.extraction.engine import ExtractionEngine
+from longdoc.extraction.run import DocumentExtraction
 from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.catalog import builtin_entries
 from longdoc.inference.fake import FakeBackend
@@ -45,17 +46,17 @@ def tokens() -> TokenCounter:
 
 
 @pytest.fixture
-def extract(tokens: TokenCounter) -> Extract:
-    """``extract(texts, schema, answer, profile=None, part_tokens=…)``: the extracted JSON, with
-    ``_source`` spans, and the number of parts read."""
+def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
+    """``planned(texts, schema, answer, profile=None, part_tokens=…)``: the extraction run for the
+    texts, planned by ``ExtractionEngine`` and not yet run."""
 
-    def run(
+    def plan(
         texts: Sequence[str],
         schema: dict[str, Any],
         answer: Answer,
         profile: str | None = None,
         part_tokens: int = 1_500,
-    ) -> tuple[Any, int]:
+    ) -> DocumentExtraction:
         settings = ExtractionSettings(part_tokens=part_tokens, object_part_tokens=max(64, part_tokens))
         engine = ExtractionEngine(tokens, ContextSettings(), settings)
         documents = [
@@ -74,9 +75,21 @@ def extract(tokens: TokenCounter) -> Extract:
         conversation = Conversation(None, [], [Message("user", instruction)])
         run = engine.plan(model, PartReader(answer), request, conversation, documents)
         assert run is not None
-        events = list(run.run(None))
+        return run
+
+    return plan
+
+
+@pytest.fixture
+def extract(planned: Callable[..., DocumentExtraction]) -> Extract:
+    """``extract(texts, schema, answer, profile=None, part_tokens=…)``: the extracted JSON, with
+    ``_source`` spans, and the number of parts read."""
+
+    def run(*args: Any, **kwargs: Any) -> tuple[Any, int]:
+        extraction = planned(*args, **kwargs)
+        events = list(extraction.run(None))
         final = events[-1]
         assert isinstance(final, Extracted)
-        return json.loads(final.text), len(run.report.passages)
+        return json.loads(final.text), len(extraction.report.passages)
 
     return run

@@ -1,0 +1,75 @@
+"""A part the model cannot answer: asked again while the model is busy or restarting, then the
+whole extraction fails with the model's error; a part answered with invalid JSON is listed in the
+report as a structured failed part, never dropped silently."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from longdoc.chat.engine import Extracted
+from longdoc.core.errors import ModelUnavailable, RateLimited
+from longdoc.extraction.run import DocumentExtraction
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": {"type": "object", "properties": {"sku": {"type": "string"}}}}
+    },
+}
+TEXTS = ["Item SKU A-1 ships today. " * 40, "Item SKU B-2 ships tomorrow. " * 40]
+Planned = Callable[..., DocumentExtraction]
+
+
+def skus(part: str) -> list[dict[str, str]]:
+    """The list a part is asked for (an object holding one list is read as that list)."""
+    return [{"sku": s} for s in ("A-1", "B-2") if s in part]
+
+
+def finished(run: DocumentExtraction) -> Any:
+    final = list(run.run(None))[-1]
+    assert isinstance(final, Extracted)
+    return json.loads(final.text)
+
+
+def test_a_busy_model_is_asked_again_and_nothing_is_lost(planned: Planned) -> None:
+    calls: list[str] = []
+
+    def answer(part: str) -> list[dict[str, str]]:
+        calls.append(part)
+        if len(calls) in (1, 2):
+            raise (ModelUnavailable if len(calls) == 1 else RateLimited)("busy", retry_after=0.0)
+        return skus(part)
+
+    run = planned(TEXTS, SCHEMA, answer, part_tokens=400)
+    assert [i["sku"] for i in finished(run)["items"]] == ["A-1", "B-2"]
+    assert run.report.failed_parts == []
+
+
+def test_a_model_that_stays_down_fails_the_extraction_naming_the_part(planned: Planned) -> None:
+    def answer(part: str) -> list[dict[str, str]]:
+        if "B-2" in part:
+            raise ModelUnavailable("the embedded model process died (signal 9, SIGKILL)", retry_after=0.0)
+        return skus(part)
+
+    run = planned(TEXTS, SCHEMA, answer, part_tokens=400)
+    with pytest.raises(ModelUnavailable) as failed:
+        list(run.run(None))
+    assert "the extraction stopped at part" in failed.value.message
+    assert "SIGKILL" in failed.value.message
+
+
+def test_a_part_with_no_valid_answer_is_listed_with_its_place_and_reason(planned: Planned) -> None:
+    def answer(part: str) -> Any:
+        return "not json at all" if "B-2" in part else skus(part)
+
+    run = planned(TEXTS, SCHEMA, answer, part_tokens=400)
+    assert [i["sku"] for i in finished(run)["items"]] == ["A-1"]
+    failed = run.report.failed_parts
+    assert failed and {f.passage.document for f in failed} == {"doc-2.txt"}
+    assert all(f.reason for f in failed)
+    assert {f.part for f in failed} <= {p.number for p in run._job.parts}
+    assert "gave no valid JSON" in (run.report.fallback or "")

@@ -90,8 +90,11 @@ class Extractor(Protocol):
         request: ChatRequest,
         conversation: Conversation,
         documents: list[ReadyDocument],
+        *,
+        bounded: bool = True,
     ) -> ExtractionRun | None:
-        """The run for an extraction request, raising request errors now; None: answer as chat."""
+        """The run for an extraction request, raising request errors now; None: answer as chat.
+        ``bounded``: the caller waits for the answer, so its time is limited (not a batch line)."""
         ...
 
 
@@ -159,14 +162,16 @@ class ChatEngine:
         if self._resolver is None:
             raise InvalidRequest("this engine has no document library to resolve fileid:// references")
         documents = self._resolver.resolve(account_id, conversation, model, attached)
-        prepared = self._prepare(model, request, conversation, documents)
+        batch = billing is not None and billing.batch
+        prepared = self._prepare(model, request, conversation, documents, bounded=not batch)
         # every call through the API is billed: to the account, unless the caller says more
         return replace(prepared, billing=billing or Billing(account_id))
 
     def prepare_local(self, request: ChatRequest, documents: list[ReadyDocument]) -> PreparedChat:
-        """For documents parsed in this process (``longdoc ask``): no store, no accounts."""
+        """For documents parsed in this process (``longdoc ask``, ``extract``): no store, no accounts,
+        and no time limit (the command shows its progress)."""
         model = self._catalog.get(request.model)
-        return self._prepare(model, request, split_conversation(request.messages), documents)
+        return self._prepare(model, request, split_conversation(request.messages), documents, bounded=False)
 
     def _prepare(
         self,
@@ -174,6 +179,8 @@ class ChatEngine:
         request: ChatRequest,
         conversation: Conversation,
         documents: list[ReadyDocument],
+        *,
+        bounded: bool,
     ) -> PreparedChat:
         backend = self._backends[model.backend]
         params = request.params
@@ -197,7 +204,7 @@ class ChatEngine:
                 param="messages",
             )
         if self._extractor is not None and documents:
-            run = self._extractor.plan(model, backend, request, conversation, documents)
+            run = self._extractor.plan(model, backend, request, conversation, documents, bounded=bounded)
             if run is not None:
                 return PreparedChat(model, backend, [], params, billed, run.report, extraction=run)
         fitted = self._fitter.fit(conversation, documents, backend, request.strategy)

@@ -300,6 +300,15 @@ class ExtractionSettings(BaseModel):
         description="Most times a part is asked for its list: again, naming what was found, while the last "
         "pass found new items (a small model stops listing after a few).",
     )
+    max_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Longest a synchronous extraction may be estimated to take on its backend (parts × passes × "
+        "throughput, erring long). Past it the reading narrows to the chunks matching the fields and the "
+        "instruction; if that is still too long the request is refused with a pointer to the Batch API, "
+        "which has no such limit (nor has `longdoc extract`). 600 s is the openai SDK's default timeout; "
+        "the dashscope SDK gives up after 300 s.",
+    )
     part_retries: int = Field(
         default=2,
         ge=0,

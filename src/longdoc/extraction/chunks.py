@@ -1,12 +1,13 @@
 """Which parts of the documents an extraction reads, in document order.
 
 Documents are read whole, chunk after chunk, cut into parts of at most ``part_tokens`` (a small
-model misses less in a short part). Only a document longer than ``prefilter_min_tokens`` is
-narrowed to the chunks its lexical index matches with the field names and the instruction's
-terms, each with its neighbours (a list's rows often sit a chunk away from its heading); when
-nothing matches, it is read whole too. ``field_relevance`` says how well each part matches each
-field's name and description, so a single object's field can trust the part about it most (the
-governing-law clause for a jurisdiction, not the address in the letterhead).
+model misses less in a short part). A document longer than ``prefilter_min_tokens``, or a reading
+estimated too long for a synchronous request, is narrowed to the chunks its lexical index matches
+with the field names and the instruction's terms (scoring at least ``MATCH_FLOOR`` of the best),
+each with its neighbours (a list's rows often sit a chunk away from its heading); when nothing
+matches, it is read whole. ``field_relevance`` says how well each part matches each field's name
+and description, so a single object's field can trust the part about it most (the governing-law
+clause for a jurisdiction, not the address in the letterhead).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.tokens import TokenCounter
 
 CHUNK_JOIN_TOKENS = 2  # the blank line between chunks of a part
+MATCH_FLOOR = 0.05  # a chunk matches when it scores this share of the best chunk's score
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ def chosen_chunks(index: LexicalIndex, tokens: int, query: str, prefilter_min_to
     every = list(range(index.chunk_count))
     if tokens <= prefilter_min_tokens or not query.strip():
         return every
-    hits = [chunk for chunk, score in index.search(query, k=index.chunk_count) if score > 0]
+    scored = index.search(query, k=index.chunk_count)
+    top = max((score for _, score in scored), default=0.0)
+    # a chunk that shares only words found everywhere ("the", "data") scores next to nothing
+    hits = [chunk for chunk, score in scored if score > 0 and score >= MATCH_FLOOR * top]
     if not hits:
         return every
     keep = {n for hit in hits for n in (hit - 1, hit, hit + 1) if 0 <= n < index.chunk_count}

@@ -8,15 +8,23 @@ here, before the response starts — an unknown extraction profile too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from longdoc.chat.conversation import Conversation
 from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import ChatRequest
 from longdoc.config import ContextSettings, ExtractionSettings
+from longdoc.context.lexical import LexicalIndex
 from longdoc.context.tokens import TokenCounter
-from longdoc.core.errors import InvalidRequest
-from longdoc.extraction.chunks import chosen_chunks, document_index, field_relevance, split_into_parts
+from longdoc.core.errors import InvalidRequest, TooLarge
+from longdoc.extraction.chunks import (
+    ExtractionPart,
+    chosen_chunks,
+    document_index,
+    field_relevance,
+    split_into_parts,
+)
 from longdoc.extraction.profiles import profile_named
 from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
 from longdoc.extraction.schema import (
@@ -26,11 +34,31 @@ from longdoc.extraction.schema import (
     part_schema,
     plain_number_fields,
 )
-from longdoc.inference.base import InferenceBackend
+from longdoc.inference.base import InferenceBackend, Throughput
 from longdoc.inference.catalog import ModelEntry
 
 # Tokens of a part prompt besides the part and the instruction: labels, shape and schema words.
 PROMPT_OVERHEAD_TOKENS = 200
+# A list part is asked again until a pass adds nothing: usually a pass that lists and one that finds
+# nothing new.
+EXPECTED_LIST_PASSES = 2
+
+
+def estimate_seconds(
+    parts: Sequence[ExtractionPart],
+    fixed_tokens: int,
+    passes: int,
+    output_tokens: int,
+    throughput: Throughput,
+) -> float:
+    """Seconds to read ``parts`` ``passes`` times each, writing at most ``output_tokens`` a pass (a
+    list part at most its own length: values are copied), spread over the backend's lanes."""
+    reading = [
+        passes * throughput.seconds(p.tokens + fixed_tokens, min(output_tokens, max(p.tokens, 64)))
+        for p in parts
+    ]
+    lanes = max(1, throughput.parallel_requests)
+    return max(sum(reading) / lanes, max(reading, default=0.0))
 
 
 class ExtractionEngine:
@@ -48,12 +76,16 @@ class ExtractionEngine:
         request: ChatRequest,
         conversation: Conversation,
         documents: list[ReadyDocument],
+        *,
+        bounded: bool = True,
     ) -> DocumentExtraction | None:
         """The run for an extraction request (None: answer as chat), under the rules of the
-        extraction profile it names, or the domain-neutral core only when it names none."""
-        rules = profile_named(
-            request.extraction_profile
-        )  # an unknown name is refused even where no extraction follows
+        extraction profile it names, or the domain-neutral core only when it names none.
+
+        ``bounded`` (a synchronous request): its estimated time must fit ``max_seconds``, by
+        narrowing the reading if need be; else it is refused with a pointer to the Batch API."""
+        # an unknown profile is refused even where no extraction follows
+        rules = profile_named(request.extraction_profile)
         params = request.params
         instruction = conversation.last_user_message
         if not (params.wants_json or (model.extraction and asks_for_json(instruction))):
@@ -72,12 +104,9 @@ class ExtractionEngine:
         part_tokens = min(wanted, room)
         chunk_tokens = min(self._settings.chunk_tokens if target.is_array else part_tokens, part_tokens)
         indexes = [document_index(d, self._tokens, self._context, chunk_tokens) for d in documents]
-        query = " ".join([*target.fields, instruction])
-        chosen = [
-            chosen_chunks(ix, d.tokens, query, self._settings.prefilter_min_tokens)
-            for ix, d in zip(indexes, documents, strict=True)
-        ]
-        parts = split_into_parts(documents, indexes, chosen, part_tokens)
+        parts, seconds = self._parts(
+            documents, indexes, target, instruction, part_tokens, fixed, schema_tokens, backend, bounded
+        )
         fields = {
             name: str(sub.get("description", "")) if isinstance(sub, dict) else ""
             for name, sub in target.item_schema.get("properties", {}).items()
@@ -92,8 +121,45 @@ class ExtractionEngine:
             keys=request.dedupe_keys,
             relevance={} if target.is_array else field_relevance(fields, indexes, parts),
             profile=rules,
+            estimated_seconds=seconds,
         )
         return DocumentExtraction(job, backend, self._settings)
+
+    def _parts(
+        self,
+        documents: Sequence[ReadyDocument],
+        indexes: Sequence[LexicalIndex],
+        target: TargetSchema,
+        instruction: str,
+        part_tokens: int,
+        fixed_tokens: int,
+        schema_tokens: int,
+        backend: InferenceBackend,
+        bounded: bool,
+    ) -> tuple[list[ExtractionPart], float]:
+        """The parts to read: the documents whole (or, past ``prefilter_min_tokens``, where the
+        fields' and instruction's terms match) — narrowed to the matches when that takes too long."""
+        query = " ".join([*target.fields, instruction])
+        passes = EXPECTED_LIST_PASSES if target.is_array else 1
+        output = self._settings.part_output_tokens
+        if not target.is_array:
+            output = min(output, schema_tokens)  # one object: about the schema's size
+        seconds = 0.0
+        for prefilter in (self._settings.prefilter_min_tokens, 0):
+            chosen = [
+                chosen_chunks(ix, d.tokens, query, prefilter)
+                for ix, d in zip(indexes, documents, strict=True)
+            ]
+            parts = split_into_parts(documents, indexes, chosen, part_tokens)
+            seconds = estimate_seconds(parts, fixed_tokens, passes, output, backend.throughput)
+            if not bounded or seconds <= self._settings.max_seconds:
+                return parts, seconds
+        raise TooLarge(
+            f"This extraction would read {len(parts):,} parts of the documents, about {seconds:,.0f} s on this "
+            f"model, over the {self._settings.max_seconds:,.0f} s a request may take. Send it through the Batch "
+            "API (/v1/batches), which has no such limit, or ask about fewer documents.",
+            param="messages",
+        )
 
     @staticmethod
     def target(instruction: str, schema: dict[str, Any] | None) -> TargetSchema:

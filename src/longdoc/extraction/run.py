@@ -78,6 +78,7 @@ class ExtractionJob:
     keys: Sequence[str] = ()
     relevance: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # field → part → 0..1
     profile: Profile = NO_PROFILE  # the domain rules the request opted into
+    estimated_seconds: float = 0.0  # what the plan expected the reading to take (erring long)
 
 
 class DocumentExtraction:
@@ -109,6 +110,7 @@ class DocumentExtraction:
         parts = self._job.parts
         results: dict[int, PartResult] = {}
         yield Progress(0, len(parts))
+        started = time.monotonic()
         lanes = max(1, min(self._backend.throughput.parallel_requests, len(parts)))
         if lanes == 1:
             for part in parts:
@@ -119,6 +121,13 @@ class DocumentExtraction:
         else:
             yield from self._parallel(results, lanes, cancel)
         spent = sum(r.completion_tokens for r in results.values())
+        log.info(
+            "extraction read %d of %d parts in %.1f s (estimated %.0f s)",
+            len(results),
+            len(parts),
+            time.monotonic() - started,
+            self._job.estimated_seconds,
+        )
         if cancel is not None and cancel.is_set():
             yield Extracted("", spent, "cancelled")
             return

@@ -18,7 +18,7 @@ from longdoc.context.tokens import TokenCounter
 from longdoc.core.documents import Document
 from longdoc.extraction.engine import ExtractionEngine
 from longdoc.extraction.run import DocumentExtraction
-from longdoc.inference.base import ChatMessage, GenerationParams
+from longdoc.inference.base import ChatMessage, GenerationParams, Throughput
 from longdoc.inference.catalog import builtin_entries
 from longdoc.inference.fake import FakeBackend
 
@@ -56,9 +56,18 @@ def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
         answer: Answer,
         profile: str | None = None,
         part_tokens: int = 1_500,
+        *,
+        throughput: Throughput | None = None,
+        bounded: bool = True,
+        settings: ExtractionSettings | None = None,
     ) -> DocumentExtraction:
-        settings = ExtractionSettings(part_tokens=part_tokens, object_part_tokens=max(64, part_tokens))
+        settings = settings or ExtractionSettings(
+            part_tokens=part_tokens, object_part_tokens=max(64, part_tokens)
+        )
         engine = ExtractionEngine(tokens, ContextSettings(), settings)
+        model = PartReader(answer)
+        if throughput is not None:
+            model.throughput = throughput
         documents = [
             ReadyDocument(n, f"doc-{n}.txt", None, Document(format="txt", text=text), tokens.count(text))
             for n, text in enumerate(texts, start=1)
@@ -71,9 +80,9 @@ def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
             grounding=True,
             extraction_profile=profile,
         )
-        model = next(e for e in builtin_entries("fake") if e.name == "qwen-long")
+        entry = next(e for e in builtin_entries("fake") if e.name == "qwen-long")
         conversation = Conversation(None, [], [Message("user", instruction)])
-        run = engine.plan(model, PartReader(answer), request, conversation, documents)
+        run = engine.plan(entry, model, request, conversation, documents, bounded=bounded)
         assert run is not None
         return run
 

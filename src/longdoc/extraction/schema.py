@@ -23,13 +23,15 @@ _MANY = re.compile(
     r"\b(all|every|each|list|lists|array|entries|items)\b|所有|全部|每个|每一|列出|数组|列表|一覧|すべて|全て",
     re.IGNORECASE,
 )
-# What introduces the list of fields: "each object has …", "with fields …", "包含…".
+# What introduces the list of fields: "each object has …", "include the following: …", "包含…".
 _FIELDS_INTRO = re.compile(
-    r"(?:\b(?:has|have|having|with|contains?|containing|includes?|including)\b(?:\s+(?:the|fields?|keys?|"
+    r"(?:\b(?:has|have|having|with|contains?|containing|includes?|including)\b(?:\s+(?:the|following|fields?|keys?|"
     r"properties|attributes|columns?)\b)*\s*:?|\b(?:fields?|keys?|properties|attributes|columns?)\s*(?:are|:)"
     r"|包含|包括|含有|字段(?:为|是|有)?[:：]?|属性(?:为|是|有)?[:：]?|を含む|項目[:：]?)\s*",
     re.IGNORECASE,
 )
+_NOTE = re.compile(r"[(（]([^)）]*)[)）]")
+MASK = "\0"  # stands in for a note's characters while the list is cut (neither space nor separator)
 _FIELD_SPLIT = re.compile(r"\s*(?:,|，|、|;|；|/|\band\b|\bor\b|以及|和|与|及|跟)\s*", re.IGNORECASE)
 _END_OF_LIST = re.compile(r"[.。!！?？\n]|\b(?:from|in|for|as|that|which|where)\b", re.IGNORECASE)
 _ARTICLES = re.compile(r"^(?:the|a|an|its|their|each|product|item)\s+", re.IGNORECASE)
@@ -173,16 +175,18 @@ def derive_schema(instruction: str) -> TargetSchema:
     if labels:
         schema = _object({"label": {"type": "string", "enum": labels}})
         return TargetSchema(schema, derived=True)
-    names = field_names(instruction)
-    if not names:
+    fields = described_fields(instruction)
+    if not fields:
         if _SUMMARY.search(instruction):
             return TargetSchema(_object({"summary": {"type": "string"}}), derived=True)
         return TargetSchema({"type": "object"}, derived=True)
     plain = _PLAIN_NUMBER.search(instruction) is not None
     properties: dict[str, Any] = {}
-    for name in names:
+    for name, description in fields:
         numeric = plain and NUMERIC_FIELDS.search(name) is not None
         properties[name] = {"type": ["number", "null"]} if numeric else {"type": ["string", "null"]}
+        if description:
+            properties[name]["description"] = description
     item = _object(properties)
     if _MANY.search(instruction):
         return TargetSchema({"type": "array", "items": item}, derived=True)
@@ -201,17 +205,25 @@ def plain_number_fields(schema: dict[str, Any], instruction: str) -> frozenset[s
     )
 
 
-def field_names(instruction: str) -> list[str]:
-    """The fields an instruction names, in order, as JSON keys (snake_case; CJK kept as written)."""
+def described_fields(instruction: str) -> list[tuple[str, str]]:
+    """The fields an instruction names, in order, as JSON keys (snake_case; CJK kept as written),
+    each with the note in brackets after it as its description ("model (the product model)")."""
     for intro in _FIELDS_INTRO.finditer(instruction):
         rest = instruction[intro.end() :]
-        rest = re.sub(r"[(（][^)）]*[)）]", "", rest)  # notes like "(currency symbols removed)"
-        stop = _END_OF_LIST.search(rest)
-        listed = rest[: stop.start()] if stop else rest
-        names = [_key(part) for part in _FIELD_SPLIT.split(listed)]
-        names = [n for n in dict.fromkeys(names) if n]
-        if len(names) >= 2 or (names and intro.group(0).strip().lower().startswith(("field", "key"))):
-            return names
+        # notes in brackets neither end the list nor split it ("(symbols and commas removed)")
+        masked = _NOTE.sub(lambda note: MASK * len(note.group(0)), rest)
+        stop = _END_OF_LIST.search(masked)
+        end = stop.start() if stop else len(rest)
+        fields: dict[str, str] = {}
+        start = 0
+        for cut in [*_FIELD_SPLIT.finditer(masked[:end]), None]:
+            stop_at = cut.start() if cut else end
+            name = _key(masked[start:stop_at].replace(MASK, ""))
+            if name and name not in fields:
+                fields[name] = " ".join(n.group(1).strip() for n in _NOTE.finditer(rest[start:stop_at]))
+            start = cut.end() if cut else end
+        if len(fields) >= 2 or (fields and intro.group(0).strip().lower().startswith(("field", "key"))):
+            return list(fields.items())
     return []
 
 

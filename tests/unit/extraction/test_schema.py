@@ -24,6 +24,25 @@ def test_seed_prompt_gives_an_array_of_products_with_numeric_price() -> None:
     assert target.item_schema["properties"]["name"]["type"] == ["string", "null"]
 
 
+def test_the_following_fields_keep_their_names_and_their_notes_as_descriptions() -> None:
+    # the seed's exact words (issue #16): "the following" is not part of the first field's name
+    target = derive_schema(
+        "From these two product manuals, extract all product information and organize it into a standard "
+        "JSON array. Each object must include the following: model (the product model), name (the product "
+        "name), and price (price with currency symbols and commas removed)."
+    )
+    assert target.is_array and target.fields == ["model", "name", "price"]
+    properties = target.item_schema["properties"]
+    assert properties["model"]["description"] == "the product model"
+    assert properties["price"] == {
+        "type": ["number", "null"],
+        "description": "price with currency symbols and commas removed",
+    }
+    listed = derive_schema("List every item; each has the following fields: sku, price (in EUR) and qty.")
+    assert listed.fields == ["sku", "price", "qty"]
+    assert "description" not in listed.item_schema["properties"]["sku"]
+
+
 def test_chinese_fields() -> None:
     target = derive_schema(
         "从产品手册中提取所有产品，输出JSON数组，每个对象包含型号、名称和价格（去掉货币符号）"

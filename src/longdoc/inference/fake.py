@@ -21,6 +21,7 @@ from longdoc.inference.base import (
     InferenceBackend,
     StreamEnd,
     StreamEvent,
+    Throughput,
     TokenDelta,
     Usage,
 )
@@ -37,6 +38,8 @@ def fake_tokens(text: str) -> list[str]:
 class FakeBackend(InferenceBackend):
     name = "fake"
     supports_streaming = True
+    # it answers at once: no plan is limited by its speed unless settings or a test declare one
+    throughput = Throughput(prompt_tokens_per_second=1_000_000.0, generate_tokens_per_second=1_000_000.0)
 
     def __init__(
         self,

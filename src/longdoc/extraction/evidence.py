@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from longdoc.extraction.grounding import Grounding
 from longdoc.extraction.writing import spaced
 
 
@@ -33,24 +34,24 @@ def as_written(value: str, text: str) -> str:
     return " ".join(found.group(0).split()) if found else value
 
 
-def supported(surface: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, Any]:
+def supported(surface: dict[str, Any], sources: list[Grounding]) -> dict[str, Any]:
     """``surface`` with every value its part's text does not hold set to null (or left out of its list)."""
     kept: dict[str, Any] = {}
     for name, value in surface.items():
-        found = [s for s in sources if s["field"] == name]
+        found = [s for s in sources if s.field == name]
         if isinstance(value, list):
-            held = {s["value"] for s in found if s.get("value") is not None}
+            held = {s.value for s in found if s.value is not None}
             kept[name] = [v for v in value if not isinstance(v, str) or v in held]
         else:
             kept[name] = value if found or value in (None, "", []) else None
     return kept
 
 
-def mostly_grounded(surface: Any, sources: list[dict[str, Any]]) -> bool:
+def mostly_grounded(surface: Any, sources: list[Grounding]) -> bool:
     """Whether at least half of a list item's given fields were found in its part (else the model
     made it up)."""
     if not isinstance(surface, dict):
         return bool(sources)
     given = [name for name, value in surface.items() if value not in (None, "", [])]
-    found = {s["field"] for s in sources}
+    found = {s.field for s in sources}
     return bool(given) and 2 * len(found & set(given)) >= len(given)

@@ -37,6 +37,32 @@ class Span:
     match: Match
 
 
+@dataclass(frozen=True)
+class Grounding:
+    """Where a field's value (or one element of a list field) is written in a document."""
+
+    field: str
+    file_id: str  # the file's id, or the document's key in the request for one given as text or URL
+    page: int | None
+    start: int  # character offsets into the document's parsed text
+    end: int
+    text: str  # the text there, as written
+    match: Match
+    value: str | None = None  # the list element it grounds; None: the field's whole value
+
+    def wire(self) -> dict[str, object]:
+        """As an item's ``_source`` entry."""
+        return {
+            "field": self.field,
+            "file_id": self.file_id,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "match": self.match,
+        }
+
+
 class NormalisedText:
     """A text normalised for matching, with the original offset of every normalised character."""
 

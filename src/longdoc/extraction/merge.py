@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from longdoc.extraction.grounding import Grounding
 from longdoc.extraction.profiles.base import NO_PROFILE, Profile
 
 IDENTIFYING = ("id", "sku", "model", "model_number", "code", "part_number", "item_number", "serial",
@@ -38,13 +39,12 @@ class Item:
 
     value: Any  # in the answer's types
     part: int  # the part it came from, in document order
-    sources: list[dict[str, Any]] = field(default_factory=list)  # grounded spans, each naming its field
+    sources: list[Grounding] = field(default_factory=list)  # where its values are written
     repeats: list[int] = field(default_factory=list)  # the parts of the repeats merged into it
 
     def grounded(self, name: str | None = None, *, exact: bool = False) -> bool:
         return any(
-            (name is None or s["field"] == name) and (not exact or s["match"] == "exact")
-            for s in self.sources
+            (name is None or s.field == name) and (not exact or s.match == "exact") for s in self.sources
         )
 
 
@@ -160,11 +160,11 @@ def merge_objects(
     properties = schema.get("properties", {})
     names = list(dict.fromkeys([*properties, *(k for i in items for k in (i.value or {}))]))
     merged: dict[str, Any] = {}
-    sources: list[dict[str, Any]] = []
+    sources: list[Grounding] = []
     for name in names:
         sub = properties.get(name, {})
         values = [i for i in items if isinstance(i.value, dict) and i.value.get(name) not in (None, "", [])]
-        own = [[s for s in i.sources if s["field"] == name] for i in values]
+        own = [[s for s in i.sources if s.field == name] for i in values]
         if sub.get("type") == "array" or any(isinstance(i.value[name], list) for i in values):
             elements = [
                 Item(v, i.part, [s for s in found if _supports(s, v, profile)])
@@ -209,10 +209,10 @@ def _vote(items: Sequence[Item], name: str, relevance: Mapping[int, float], prof
     return ranked[0][0]
 
 
-def _supports(source: dict[str, Any], value: Any, profile: Profile) -> bool:
+def _supports(source: Grounding, value: Any, profile: Profile) -> bool:
     """Whether a source of a list field is one of this element's (its ``value`` is the element, or
     one of the element's strings); a source recording no value supports any."""
-    written = source.get("value")
+    written = source.value
     if written is None:
         return True
     if isinstance(value, dict):

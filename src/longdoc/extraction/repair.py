@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from longdoc.extraction.grounding import Grounding
+
 _CODE = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
 
 
@@ -40,13 +42,13 @@ def line_around(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def mend_codes(
-    surface: dict[str, Any], sources: list[dict[str, Any]], text: str, offset: int
+    surface: dict[str, Any], sources: list[Grounding], text: str, offset: int
 ) -> list[tuple[str, str, int, int]]:
     """(field, code, start, end) for each ungrounded code-like field whose item's other values sit
     on one line holding exactly one code of its shape; offsets as in ``sources`` (``text`` starts
     at ``offset``)."""
-    found = {s["field"] for s in sources}
-    lines = {line_around(text, s["start"] - offset, s["end"] - offset) for s in sources}
+    found = {s.field for s in sources}
+    lines = {line_around(text, s.start - offset, s.end - offset) for s in sources}
     if len(lines) != 1:
         return []
     first, last = lines.pop()

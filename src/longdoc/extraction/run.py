@@ -32,7 +32,7 @@ from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.conventions import conventions_of
 from longdoc.extraction.evidence import mostly_grounded, spelt_as_written, supported
-from longdoc.extraction.grounding import NormalisedText, align
+from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
@@ -273,7 +273,7 @@ class DocumentExtraction:
 
     def _ground(
         self, surface: Any, window: NormalisedText, part: ExtractionPart, document: ReadyDocument
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Grounding]:
         fields = surface.items() if isinstance(surface, dict) else [("value", surface)]
         day_first = self._conventions[part.source].day_first
         for name, value in fields:
@@ -282,20 +282,19 @@ class DocumentExtraction:
                 if span is None:
                     continue
                 start, end = part.start + span.start, part.start + span.end
-                source = self._source(name, start, end, span.match, document)
-                yield {**source, "value": leaf if isinstance(value, list) else None}
+                yield self._source(
+                    name, start, end, span.match, document, leaf if isinstance(value, list) else None
+                )
 
     @staticmethod
-    def _source(name: str, start: int, end: int, match: str, document: ReadyDocument) -> dict[str, Any]:
-        return {
-            "field": name,
-            "file_id": document.file_id or document.key,
-            "page": document.document.page_at(start),
-            "start": start,
-            "end": end,
-            "text": document.document.text[start:end],
-            "match": match,
-        }
+    def _source(
+        name: str, start: int, end: int, match: Match, document: ReadyDocument, value: str | None = None
+    ) -> Grounding:
+        text = document.document.text
+        page = document.document.page_at(start)
+        return Grounding(
+            name, document.file_id or document.key, page, start, end, text[start:end], match, value
+        )
 
     def _assemble(self, results: Sequence[PartResult]) -> Any:
         job = self._job
@@ -330,7 +329,7 @@ class DocumentExtraction:
                 found = labelled_span(name, sub, texts, day_first)
             if found is None:
                 continue
-            item.sources = [s for s in item.sources if s["field"] != name]
+            item.sources = [s for s in item.sources if s.field != name]
             if not found:  # the texts label the model's value as no part of what the field asks
                 item.value[name] = None
                 continue
@@ -339,14 +338,12 @@ class DocumentExtraction:
             conventions = self._conventions[position]
             if not same_day(item.value.get(name), written, conventions.day_first):  # else keep the model's
                 item.value[name] = conform(written, sub, self._job.target.plain_numbers, name, conventions)
-            source = self._source(name, start, end, "exact", self._job.documents[position])
-            item.sources.append({**source, "value": None})
+            item.sources.append(self._source(name, start, end, "exact", self._job.documents[position]))
 
     def _with_sources(self, item: Item) -> Any:
         if not self._job.grounding or not isinstance(item.value, dict):
             return item.value
-        sources = [{k: v for k, v in s.items() if k != "value"} for s in item.sources]
-        return {**item.value, "_source": sources}
+        return {**item.value, "_source": [s.wire() for s in item.sources]}
 
 
 class SchemaNotMet(LongdocError):

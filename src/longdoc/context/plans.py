@@ -3,7 +3,8 @@
 - ``full``: documents and conversation fit the backend's prompt budget → the model reads them whole.
 - ``retrieve``: the passages most relevant to the question (conversation-aware), up to the budget,
   in document order, with each document's opening while it is cheap; each is labelled so the
-  answer can cite it.
+  answer can cite it. As many candidates are ranked as fill the room twice over, and a passage
+  repeating one already chosen gives its room to the next (``duplicates``).
 - ``map_reduce``: every part of every document is read with the question (in parallel where the
   backend serves several requests at once), the notes combined, and the answer written from them.
 
@@ -22,10 +23,11 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from longdoc.config import ContextSettings
+from longdoc.context.duplicates import NearDuplicates
 from longdoc.context.indexing import build_index
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import MAP_OVERHEAD_TOKENS, Part, split_parts
-from longdoc.context.query import Turn, WeightedQuery, conversation_query, search_weighted
+from longdoc.context.query import Turn, WeightedQuery, conversation_query, search_weighted, telling_terms
 from longdoc.context.retrieval import cover_files, in_document_order, select_passages
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.chunks import Passage
@@ -38,6 +40,9 @@ STRATEGIES: tuple[Strategy, ...] = ("auto", "full", "retrieve", "map_reduce")
 # Tokens a whole document costs beyond its text: its <document> tags and a marker per page.
 DOCUMENT_OVERHEAD_TOKENS = 40
 PAGE_MARKER_TOKENS = 6
+# A retrieval ranks enough passages to fill its room this many times over (at least
+# ``search_candidates``): some are skipped as too big for what is left, repeats or below the floor.
+CANDIDATE_SURPLUS = 2
 
 _WHOLE_TEXT = re.compile(
     r"\b(summari[sz]\w*|summary|summaries|overview|outline|gist|synopsis|main (points|ideas|themes)|"
@@ -152,9 +157,8 @@ class ContextPlanner:
         """The passages most relevant to the conversation's question that fit the room."""
         indexes = self.indexes(request.sources)
         query = conversation_query(request.turns)
-        ranked = search_weighted(
-            indexes, query, k=self._settings.search_candidates, diversity=self._settings.search_diversity
-        )
+        k = self.candidates(indexes, request.room_tokens, request.label_tokens)
+        ranked = search_weighted(indexes, query, k=k, diversity=self._settings.search_diversity)
         if not ranked:  # nothing matches the question: read a little of everything
             return RetrievePlan(
                 cover_files(indexes, request.room_tokens, overhead_tokens=request.label_tokens), query
@@ -165,13 +169,28 @@ class ContextPlanner:
         opened = {(p.file_id, p.chunk) for p in openings}
         room = request.room_tokens - sum(p.tokens + request.label_tokens for p in openings)
         keys = [s.key for s in request.sources]
+        texts = {s.key: s.document.text for s in request.sources}
+        duplicates = NearDuplicates(lambda p: p.text(texts[p.file_id]), telling_terms(indexes, query))
+        for opening in openings:
+            duplicates.add(opening)
         chosen = select_passages(
             [p for p in ranked if (p.file_id, p.chunk) not in opened],
             room,
             file_order=keys,
             overhead_tokens=request.label_tokens,
+            duplicates=duplicates,
         )
         return RetrievePlan(in_document_order([*openings, *chosen], keys), query)
+
+    def candidates(self, indexes: Sequence[LexicalIndex], room_tokens: int, label_tokens: int) -> int:
+        """How many passages to rank: ``search_candidates``, or more when the room holds more.
+
+        A fixed number would starve a large room: 50 passages of ≈ 250 tokens fill 12k tokens."""
+        chunks = sum(ix.chunk_count for ix in indexes)
+        if not chunks:
+            return self._settings.search_candidates
+        average = sum(int(ix.chunk_tokens.sum()) for ix in indexes) / chunks + label_tokens
+        return max(self._settings.search_candidates, math.ceil(CANDIDATE_SURPLUS * room_tokens / average))
 
     def _openings(
         self, indexes: Sequence[LexicalIndex], ranked: Sequence[Passage], request: PlanRequest

@@ -93,6 +93,18 @@ def leans_on_context(question: str) -> bool:
     return len(query_terms(question)) <= SHORT_QUESTION_TERMS or _ANAPHORA.search(question) is not None
 
 
+def telling_terms(indexes: Sequence[LexicalIndex], query: WeightedQuery) -> frozenset[str]:
+    """The query's terms held by at most half the chunks searched: those that tell passages
+    apart (BM25's classic idf, log((N - df + 0.5) / (df + 0.5)), is positive for them)."""
+    terms = list(query.term_weights())
+    total = sum(ix.chunk_count for ix in indexes)
+    frequencies = dict.fromkeys(terms, 0)
+    for ix in indexes:
+        for term, df in ix.document_frequencies(terms).items():
+            frequencies[term] += df
+    return frozenset(t for t, df in frequencies.items() if df <= total / 2)
+
+
 def search_weighted(
     indexes: Sequence[LexicalIndex], query: WeightedQuery, *, k: int = 50, diversity: float = 0.85
 ) -> list[Passage]:

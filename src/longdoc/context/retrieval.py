@@ -14,6 +14,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from longdoc.context.duplicates import NearDuplicates
 from longdoc.context.lexical import K1, LexicalIndex, bm25_idf, query_terms, top_k
 from longdoc.core.chunks import Passage
 
@@ -64,12 +65,14 @@ def select_passages(
     *,
     file_order: Sequence[str] | None = None,
     overhead_tokens: int = 0,
+    duplicates: NearDuplicates | None = None,
 ) -> list[Passage]:
     """The best of ``ranked`` that fit ``budget_tokens`` together, in document order.
 
     Passages are taken best first; one that does not fit is skipped and smaller ones may still
     fill the room. ``overhead_tokens`` is what the caller adds around each passage (a citation
-    line). The result is ordered by ``file_order`` (default: order of first appearance in
+    line). With ``duplicates``, a passage repeating one chosen (or added to it before) is
+    skipped too. The result is ordered by ``file_order`` (default: order of first appearance in
     ``ranked``), then by position in the file.
     """
     chosen: list[Passage] = []
@@ -77,7 +80,9 @@ def select_passages(
     room = budget_tokens
     for p in ranked:
         cost = p.tokens + overhead_tokens
-        if cost <= room and (p.file_id, p.chunk) not in seen:
+        if cost > room or (p.file_id, p.chunk) in seen:
+            continue
+        if duplicates is None or duplicates.admit(p):
             chosen.append(p)
             seen.add((p.file_id, p.chunk))
             room -= cost

@@ -10,6 +10,7 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.chunks import Chunk
 from longdoc.core.documents import Document
+from longdoc.parsing.base import DocumentBuilder
 
 ESSAY = """Warranty
 
@@ -99,3 +100,27 @@ def test_search_over_real_english_pdf(counter: TokenCounter) -> None:
     chunks, index = index_of(doc, counter)
     best, _ = index.search("How do I fit a linear regression model with lm?", k=1)[0]
     assert "lm(" in body(doc, chunks[best])
+
+
+def test_a_chunk_is_found_by_the_heading_of_its_section(counter: TokenCounter) -> None:
+    builder = DocumentBuilder("txt")
+    builder.heading(1, "Owner's manual")
+    builder.heading(2, "Warranty")
+    builder.paragraph("Two years on the motor and battery, from the date of purchase.")
+    builder.heading(2, "Cleaning")
+    builder.paragraph("Rinse the foam filter under cold water every month.")
+    doc = builder.build()
+    chunks, index = index_of(doc, counter, target_tokens=20, max_tokens=40, min_tokens=0)
+    best, _ = index.search("warranty years", k=1)[0]
+    assert chunks[best].heading_path == ("Owner's manual", "Warranty")
+    assert "Two years on the motor" in body(doc, chunks[best])
+
+
+def test_a_year_in_a_question_meets_the_same_year_in_a_table(counter: TokenCounter) -> None:
+    doc = text_document(
+        "Revenue by year\n\n| year | revenue |\n| --- | --- |\n| 2017 | 1,102 |\n| 2018 | 1,234 |\n\n"
+        "The outlook for the next year is cautious."
+    )
+    chunks, index = index_of(doc, counter, target_tokens=12, max_tokens=20, min_tokens=0)
+    best, _ = index.search("FY2018 revenue", k=1)[0]
+    assert "| 2018 | 1,234 |" in body(doc, chunks[best])

@@ -270,3 +270,39 @@ def test_forced_strategies(planner: ContextPlanner, spqr: Source, r_exts: Source
     )
     # full is the caller's to check against the window
     assert isinstance(planner.plan(ask([r_exts], PAGE_200_QUESTION, strategy="full")), FullPlan)
+
+
+def test_the_candidates_grow_with_the_room(planner: ContextPlanner, r_exts: Source) -> None:
+    indexes = planner.indexes([r_exts])
+    least = ContextSettings().search_candidates
+    counts = [planner.candidates(indexes, room, 16) for room in (2_000, 8_000, 32_000, 128_000)]
+    assert counts[0] == least  # a small room keeps the setting's count
+    assert counts == sorted(counts) and counts[-1] > 4 * counts[1] > 4 * least
+    assert planner.candidates([], 32_000, 16) == least
+
+
+def test_a_large_room_is_filled_past_the_first_fifty_passages(counter: TokenCounter, r_exts: Source) -> None:
+    question = "How do I register native routines and call C code from R with .Call?"
+    filling = ContextPlanner(ContextSettings(retrieve_min_score=0), counter)
+    plan = filling.plan(ask([r_exts], question, room=40_000))
+    assert isinstance(plan, RetrievePlan)
+    assert len(plan.passages) > ContextSettings().search_candidates
+    assert 0.9 * 40_000 <= sum(p.tokens + 16 for p in plan.passages) <= 40_000
+
+
+def test_a_page_printed_twice_is_read_once(planner: ContextPlanner, counter: TokenCounter) -> None:
+    builder = DocumentBuilder("pdf")
+    terms = "\n".join(
+        f"Clause {n}. The licensee shall pay a royalty of {n} percent of net sales each quarter."
+        for n in range(8)
+    )
+    filler = "This page describes the parties' addresses, notices and the signatures of the officers. " * 20
+    for page in [filler, terms, filler.replace("page", "exhibit"), terms, "Royalty reports are due yearly."]:
+        builder.start_page()
+        builder.paragraph(page)
+    contract = source(counter, "contract.pdf", builder.build())
+    plan = planner.plan(ask([contract], "What royalty on net sales must the licensee pay?", room=400))
+    assert isinstance(plan, RetrievePlan)
+    texts = [p.text(contract.document.text) for p in plan.passages]
+    assert texts.count(terms) == 1
+    assert "Royalty reports are due yearly." in texts  # the room of the copy went to the next best

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import time
 
-from longdoc.context.segment import index_terms, stem
+from longdoc.context.lexical import query_terms
+from longdoc.context.segment import index_terms, stem, word_parts
 
 
 def test_words_are_lowercased_runs_of_letters_and_digits() -> None:
@@ -52,3 +53,12 @@ def test_segmenting_is_fast(chinese_prose: str) -> None:
     elapsed = time.perf_counter() - started
     assert len(terms) > 100_000
     assert elapsed < 5.0  # ≈ 0.3 s on 2 shared cores; generous for loaded CI
+
+
+def test_words_mixing_letters_and_digits_stay_whole_and_queries_also_search_their_parts() -> None:
+    assert index_terms("FY2018 revenue rose in Q4") == ["fy2018", "revenue", "rose", "in", "q4"]
+    assert word_parts("FY2018 revenue rose in Q4, 2019s; 1,234; COVID19 A320neo") == [
+        "fy", "2018", "2019", "covid", "320", "neo",
+    ]  # fmt: skip
+    assert word_parts("plain words, 2018 alone, X1 and Q4") == []  # "x", "1", "q" and "4" find anything
+    assert {"fy2018", "2018"} <= set(query_terms("What was FY2018 revenue?"))

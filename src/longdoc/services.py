@@ -23,6 +23,7 @@ from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import LongdocError
 from longdoc.documents.fetch import UrlFetcher
 from longdoc.documents.guard import AddressGuard
+from longdoc.documents.indexes import StoredIndexes
 from longdoc.documents.ingest import ParseJobHandler
 from longdoc.documents.library import PARSE_JOB, DocumentLibrary
 from longdoc.documents.remote import RemoteDocuments
@@ -157,9 +158,8 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
     db = Database(settings.database_url)
     db.migrate()
     queue = JobQueue(db, settings.jobs)
-    library = DocumentLibrary(
-        db, blobs, queue, settings.limits, index_cache_size=settings.context.index_cache_size
-    )
+    indexes = StoredIndexes(blobs, settings.context.index_cache_size)
+    library = DocumentLibrary(db, blobs, queue, settings.limits, indexes)
     tokens = TokenCounter()
     catalog = Catalog.from_settings(settings.inference)
     backends = (registry or BackendRegistry()).build(settings.inference)
@@ -197,6 +197,13 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
         limiter=limiter,
         batches=BatchService(db, queue),
         remote=RemoteDocuments(
-            db, blobs, fetcher, tokens, fetch=settings.fetch, parsing=settings.parsing, limits=settings.limits
+            db,
+            blobs,
+            fetcher,
+            indexes,
+            fetch=settings.fetch,
+            parsing=settings.parsing,
+            context=settings.context,
+            limits=settings.limits,
         ),
     )

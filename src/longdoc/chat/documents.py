@@ -41,7 +41,9 @@ class ReadyDocument:
         return self.file_id or f"document-{self.index}"
 
     def stored_index(self) -> LexicalIndex | None:
-        return self.index_loader() if self.index_loader is not None else None
+        """The index stored with the document, naming its passages by this document's key."""
+        index = self.index_loader() if self.index_loader is not None else None
+        return index if index is None or index.file_id == self.key else index.under(self.key)
 
 
 class DocumentResolver:

@@ -60,6 +60,10 @@ class LexicalIndex:
         avg = self.average_length or 1.0
         self._length_norm = (K1 * (1.0 - B + B * lengths / avg)).astype(np.float32)
 
+    def under(self, file_id: str) -> LexicalIndex:
+        """The same index naming its passages ``file_id`` (a stored index read for another key)."""
+        return LexicalIndex({**self._header, "file_id": file_id}, self._arrays, self._keep)
+
     # -- building
     @classmethod
     def build(cls, chunks: Sequence[Chunk], text: str) -> LexicalIndex:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from typing import BinaryIO
 
 from longdoc.config import LimitSettings
@@ -20,6 +18,7 @@ from longdoc.core.errors import (
     TooLarge,
 )
 from longdoc.core.files import FilePurpose, FileRecord, FileStatus
+from longdoc.documents.indexes import StoredIndexes
 from longdoc.documents.names import stored_filename
 from longdoc.jobs.queue import JobQueue
 from longdoc.storage.blobs import BlobStore, BlobWriter, StagedBlob
@@ -31,34 +30,6 @@ UPLOAD_PURPOSES = (FilePurpose.FILE_EXTRACT, FilePurpose.BATCH)
 IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
-class IndexCache:
-    """The most recently used lexical indexes, by blob hash. Indexes are memory-mapped, so an entry
-    costs little memory; the bound keeps open mappings (and file handles' pages) in check."""
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._entries: OrderedDict[str, LexicalIndex] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> LexicalIndex | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: str, index: LexicalIndex) -> None:
-        with self._lock:
-            self._entries[key] = index
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._capacity:
-                self._entries.popitem(last=False)
-
-    def discard(self, key: str) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
-
 class DocumentLibrary:
     def __init__(
         self,
@@ -66,15 +37,14 @@ class DocumentLibrary:
         blobs: BlobStore,
         queue: JobQueue,
         limits: LimitSettings,
-        *,
-        index_cache_size: int = 64,
+        indexes: StoredIndexes,
     ) -> None:
         self._db = db
         self._blobs = blobs
         self._queue = queue
         self._limits = limits
         self._files = FileRepository()
-        self._indexes = IndexCache(index_cache_size)
+        self._indexes = indexes
 
     # -- upload
     def check_purpose(self, purpose: str | None) -> FilePurpose:
@@ -178,14 +148,7 @@ class DocumentLibrary:
     def index(self, record: FileRecord) -> LexicalIndex | None:
         """The lexical index of a ready file, memory-mapped and cached; None for a file processed
         before the parse job built indexes (the caller builds one from the document)."""
-        sha = record.index_sha256
-        if sha is None:
-            return None
-        cached = self._indexes.get(sha)
-        if cached is None:
-            cached = LexicalIndex.load(self._blobs.local_path(sha))
-            self._indexes.put(sha, cached)
-        return cached
+        return None if record.index_sha256 is None else self._indexes.load(record.index_sha256)
 
     @staticmethod
     def ready(record: FileRecord) -> FileRecord:

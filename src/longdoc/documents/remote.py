@@ -4,7 +4,9 @@ The cache is shared by all accounts (the bytes are public) and keyed by URL and 
 each row keeps the server's validators (ETag, Last-Modified) and how long the bytes stay fresh.
 A fresh row is used without contacting the server; a stale one is revalidated (a 304 reuses the
 parse); new bytes identical to the cached ones reuse the parse too. Parsing runs in the same
-isolated child process as uploads, inline with the request as the service does it.
+isolated child process as uploads, inline with the request as the service does it, and also
+counts the tokens and builds the lexical index, which is kept with the cache entry: asking about
+the URL again reads the stored index, as for an uploaded file.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
-from longdoc.config import FetchSettings, LimitSettings, ParsingSettings
+from longdoc.config import ContextSettings, FetchSettings, LimitSettings, ParsingSettings
+from longdoc.context.lexical import LexicalIndex
 from longdoc.core.documents import Document, ParsingStrategy
 from longdoc.core.errors import FileNotReady, InvalidRequest, LongdocError, ParseFailed, TooLarge
 from longdoc.documents.fetch import Fetched, UrlFetcher, Validators
+from longdoc.documents.indexes import StoredIndexes
 from longdoc.documents.library import IMAGE_MAGIC
-from longdoc.parsing import parse_isolated
+from longdoc.documents.preparation import prepare_isolated
 from longdoc.storage.blobs import BlobStore, StagedBlob
 from longdoc.storage.database import Database
 from longdoc.storage.remote_documents import RemoteDocumentRecord, RemoteDocumentRepository
@@ -30,13 +34,11 @@ from longdoc.storage.remote_documents import RemoteDocumentRecord, RemoteDocumen
 log = logging.getLogger(__name__)
 
 MAX_DOC_URLS = 10  # per request, as Qwen-Doc-Turbo accepts
+# The name a doc_url's stored index gives its passages; a request reads it under the document's key.
+INDEX_KEY = "doc_url"
 
 # How this call got the document: from the cache without asking, after a 304, or by downloading.
 Origin = Literal["cached", "revalidated", "fetched"]
-
-
-class TokenCounting(Protocol):
-    def count(self, text: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class RemoteDocument:
     tokens: int
     origin: Origin
     parsed: bool  # whether this call ran the parser
+    index_sha256: str | None = None  # its stored lexical index (none for entries cached before indexes)
 
 
 class RemoteDocuments:
@@ -55,18 +58,20 @@ class RemoteDocuments:
         db: Database,
         blobs: BlobStore,
         fetcher: UrlFetcher,
-        tokens: TokenCounting,
+        indexes: StoredIndexes,
         *,
         fetch: FetchSettings,
         parsing: ParsingSettings,
+        context: ContextSettings,
         limits: LimitSettings,
     ) -> None:
         self._db = db
         self._blobs = blobs
         self._fetcher = fetcher
-        self._tokens = tokens
+        self._indexes = indexes
         self._fetch = fetch
         self._parsing = parsing
+        self._context = context
         self._limits = limits
         self._repo = RemoteDocumentRepository()
         self._parse_slots = threading.BoundedSemaphore(fetch.parse_concurrency)
@@ -96,7 +101,9 @@ class RemoteDocuments:
             cached = self._repo.get(conn, url, strategy.value)
         cached_doc = self._load(cached) if cached is not None else None
         if cached is not None and cached_doc is not None and cached.fresh_until > time.time():
-            return RemoteDocument(url, cached.filename, cached_doc, cached.tokens, "cached", parsed=False)
+            return RemoteDocument(
+                url, cached.filename, cached_doc, cached.tokens, "cached", False, cached.index_sha256
+            )
 
         validators = None  # revalidate only what we can still serve
         if cached is not None and cached_doc is not None and (cached.etag or cached.last_modified):
@@ -108,7 +115,7 @@ class RemoteDocuments:
                     conn, url, strategy.value, fetched_at=time.time(), fresh_until=fetched.fresh_until
                 )
             return RemoteDocument(
-                url, cached.filename, cached_doc, cached.tokens, "revalidated", parsed=False
+                url, cached.filename, cached_doc, cached.tokens, "revalidated", False, cached.index_sha256
             )
         assert fetched.staged is not None
         try:
@@ -132,11 +139,10 @@ class RemoteDocuments:
                 param="doc_url",
             )
         if cached is not None and cached_doc is not None and cached.sha256 == staged.sha256:
-            document, tokens, parsed_sha, ran = cached_doc, cached.tokens, cached.parsed_sha256, False
+            document, tokens, ran = cached_doc, cached.tokens, False
+            parsed_sha, index_sha = cached.parsed_sha256, cached.index_sha256
         else:
-            document = self._parse(url, staged, strategy, fetched.filename)
-            tokens = self._tokens.count(document.text)
-            parsed_sha = self._blobs.put_bytes(document.model_dump_json().encode())
+            document, tokens, parsed_sha, index_sha = self._prepare(url, staged, strategy, fetched.filename)
             ran = True
         record = RemoteDocumentRecord(
             url=url,
@@ -151,17 +157,40 @@ class RemoteDocuments:
             parsed_sha256=parsed_sha,
             format=document.format,
             tokens=tokens,
+            index_sha256=index_sha,
         )
         with self._db.write() as conn:
             self._repo.put(conn, record)
-        return RemoteDocument(url, fetched.filename, document, tokens, "fetched", parsed=ran)
+        return RemoteDocument(url, fetched.filename, document, tokens, "fetched", ran, index_sha)
 
-    def _parse(self, url: str, staged: StagedBlob, strategy: ParsingStrategy, filename: str) -> Document:
+    def index(self, remote: RemoteDocument) -> LexicalIndex | None:
+        """The stored index of a document this service fetched; None when it has none (the
+        caller builds one), or its blob is gone."""
+        if remote.index_sha256 is None:
+            return None
+        try:
+            return self._indexes.load(remote.index_sha256)
+        except FileNotFoundError:
+            return None
+
+    def _prepare(
+        self, url: str, staged: StagedBlob, strategy: ParsingStrategy, filename: str
+    ) -> tuple[Document, int, str, str]:
+        """Parse, count and index in a child; store the parsed form and the index as blobs."""
         with self._parse_slots:
             try:
-                return parse_isolated(
-                    staged.temp_path, strategy=strategy, filename=filename, settings=self._parsing
-                )
+                with prepare_isolated(
+                    staged.temp_path,
+                    file_id=INDEX_KEY,
+                    strategy=strategy,
+                    filename=filename,
+                    parsing=self._parsing,
+                    context=self._context,
+                ) as prepared:
+                    document = Document.model_validate_json(prepared.document_json.read_bytes())
+                    parsed_sha = self._blobs.put_file(prepared.document_json)
+                    index_sha = self._blobs.put_file(prepared.index)
+                    return document, prepared.tokens, parsed_sha, index_sha
             except ParseFailed as exc:
                 raise FileNotReady(
                     f"doc_url {url} could not be parsed: {exc.message}", param="doc_url"

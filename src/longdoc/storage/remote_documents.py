@@ -31,6 +31,7 @@ class RemoteDocumentRecord:
     parsed_sha256: str  # blob of the parsed Document (JSON)
     format: str
     tokens: int
+    index_sha256: str | None = None  # blob of its lexical index (none for rows cached before indexes)
 
 
 def _record(row: Row[Any]) -> RemoteDocumentRecord:

@@ -94,4 +94,5 @@ remote_documents = Table(
     Column("parsed_sha256", String(64), nullable=False),
     Column("format", String(16), nullable=False),
     Column("tokens", BigInteger, nullable=False),
+    Column("index_sha256", String(64)),
 )

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from longdoc.config import FetchSettings, LimitSettings, ParsingSettings
+from longdoc.chat.documents import ReadyDocument
+from longdoc.config import ContextSettings, FetchSettings, LimitSettings, ParsingSettings
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import FetchFailed, FileNotReady, InvalidRequest, TooLarge
 from longdoc.documents.fetch import UrlFetcher
 from longdoc.documents.guard import AddressGuard
+from longdoc.documents.indexes import StoredIndexes
 from longdoc.documents.remote import MAX_DOC_URLS, RemoteDocuments
 from longdoc.storage.blobs import FilesystemBlobStore
 from longdoc.storage.database import Database
@@ -58,13 +61,20 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def remote_documents(blobs: FilesystemBlobStore, tokens: TokenCounter) -> Callable[..., RemoteDocuments]:
+def remote_documents(blobs: FilesystemBlobStore) -> Callable[..., RemoteDocuments]:
     def build(db: Database, *, limits: LimitSettings | None = None, **fetch: float) -> RemoteDocuments:
         settings = FetchSettings(**fetch)
         limits = limits or LimitSettings()
         fetcher = UrlFetcher(AddressGuard(["127.0.0.1"]), settings, blobs, max_bytes=limits.document_bytes)
         return RemoteDocuments(
-            db, blobs, fetcher, tokens, fetch=settings, parsing=ParsingSettings(), limits=limits
+            db,
+            blobs,
+            fetcher,
+            StoredIndexes(blobs, 8),
+            fetch=settings,
+            parsing=ParsingSettings(),
+            context=ContextSettings(),
+            limits=limits,
         )
 
     return build
@@ -84,6 +94,18 @@ def test_first_call_fetches_and_parses(
     assert got.name == "x1.txt" and got.url == url
     assert got.tokens == tokens.count(got.document.text)
     assert list((blobs.root / "tmp").iterdir()) == []  # the downloaded bytes are not kept
+    # counted and indexed in the parse child; the index is kept with the cache entry
+    remote = remote_documents(stores)
+    index = remote.index(got)
+    assert index is not None and index.chunk_count >= 1
+    assert index.search("warranty of the X1 drill", k=1)[0][1] > 0
+    # a request reads it under the document's key in that request
+    ready = ReadyDocument(
+        2, got.name, None, got.document, got.tokens, url=url, index_loader=partial(remote.index, got)
+    )
+    stored = ready.stored_index()
+    assert stored is not None and stored.file_id == ready.key == "document-2"
+    assert stored.passage(0, 1.0).file_id == "document-2"
 
 
 def test_a_repeated_call_revalidates_with_the_etag(

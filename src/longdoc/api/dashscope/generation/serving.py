@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import AsyncIterator
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -151,7 +152,13 @@ class GenerationServing:
             fetched = await run_in_threadpool(self._remote.get_many, wanted)
             for (url, strategy), remote in zip(wanted, fetched, strict=True):
                 attached[attachment_key(url, strategy)] = ReadyDocument(
-                    0, remote.name, None, remote.document, remote.tokens, url=url
+                    0,
+                    remote.name,
+                    None,
+                    remote.document,
+                    remote.tokens,
+                    url=url,
+                    index_loader=partial(self._remote.index, remote),
                 )
         billing = Billing(principal.account_id, principal.key_id)
         return await run_in_threadpool(

@@ -301,15 +301,23 @@ class DocumentExtraction:
         items = [item for result in results for item in result.items]
         if job.target.is_array:
             merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
+            missing = 0
+            for item in merged:
+                item.value, absent, _ = complete_object(item.value, job.target.item_schema)
+                missing += len(absent)
+            if missing:
+                self._notes.append(f"{missing} required values not found in the documents were filled in")
             kept, dropped = valid_items(merged, job.target.schema)
             if dropped:
                 self._notes.append(f"{dropped} extracted items failed the schema and were left out")
             return [self._with_sources(item) for item in kept]
         item = merge_objects(items, job.target.schema, job.keys, job.relevance, job.profile)
         self._take_labelled_values(item)
-        value, filled = complete_object(item.value, job.target.schema)
+        value, filled, dropped = complete_object(item.value, job.target.schema)
         if filled:
             self._notes.append("not found in the documents: " + ", ".join(filled))
+        if dropped:
+            self._notes.append(f"{dropped} extracted list elements failed the schema and were left out")
         problem = validation_problem(value, job.target.schema)
         if problem is not None:
             raise SchemaNotMet(f"the extracted object does not match the schema: {problem}")

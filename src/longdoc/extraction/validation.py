@@ -52,22 +52,39 @@ def valid_items(items: Sequence[Item], array_schema: dict[str, Any]) -> tuple[li
     return kept, len(items) - len(kept)
 
 
-def complete_object(value: Any, schema: dict[str, Any]) -> tuple[Any, list[str]]:
-    """``value`` with every required field present: a field no part gave gets null where the
-    schema allows it, else the smallest valid value. Returns the names so filled."""
+def complete_object(value: Any, schema: dict[str, Any], path: str = "") -> tuple[Any, list[str], int]:
+    """``value`` made valid field by field: a required field no part gave gets null where the
+    schema allows it, else the smallest valid value; an invalid value becomes null where allowed;
+    objects inside (also in lists) are completed the same way, and list elements still invalid are
+    left out. Returns the value, the paths of the fields so filled, and how many elements were left out."""
     if not isinstance(value, dict):
-        return value, []
+        return value, [], 0
     properties = schema.get("properties", {})
     filled: list[str] = []
+    dropped = 0
     completed = dict(value)
+    for name, sub in properties.items():
+        current = completed.get(name)
+        if isinstance(current, dict):
+            completed[name], inner, lost = complete_object(current, sub, f"{path}{name}.")
+            filled, dropped = filled + inner, dropped + lost
+        elif isinstance(current, list) and isinstance(sub.get("items"), dict):
+            elements = []
+            for n, element in enumerate(current):
+                element, inner, lost = complete_object(element, sub["items"], f"{path}{name}[{n}].")
+                filled, dropped = filled + inner, dropped + lost
+                if validation_problem(element, sub["items"]) is None:
+                    elements.append(element)
+            dropped += len(current) - len(elements)
+            completed[name] = elements
     for name in schema.get("required", []):
         sub = properties.get(name, {})
         current = completed.get(name)
         if current is not None and validation_problem(current, sub) is None:
             continue
-        filled.append(name)
+        filled.append(path + name)
         completed[name] = None if validation_problem(None, sub) is None else minimal_instance(sub, schema)
     for name in list(completed):
         if name in properties and validation_problem(completed[name], properties[name]) is not None:
             completed[name] = None if validation_problem(None, properties[name]) is None else completed[name]
-    return completed, filled
+    return completed, filled, dropped

@@ -13,6 +13,7 @@ import pytest
 from longdoc.chat.engine import Extracted
 from longdoc.core.errors import ModelUnavailable, RateLimited
 from longdoc.extraction.run import DocumentExtraction
+from longdoc.extraction.validation import complete_object, validation_problem
 
 SCHEMA = {
     "type": "object",
@@ -73,3 +74,32 @@ def test_a_part_with_no_valid_answer_is_listed_with_its_place_and_reason(planned
     assert all(f.reason for f in failed)
     assert {f.part for f in failed} <= {p.number for p in run._job.parts}
     assert "gave no valid JSON" in (run.report.fallback or "")
+
+
+def test_objects_inside_lists_are_completed_and_invalid_elements_left_out() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string"},
+            "line_items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"sku": {"type": "string"}, "quantity": {"type": "number"}},
+                    "required": ["sku", "quantity"],
+                },
+            },
+        },
+        "required": ["number", "line_items"],
+    }
+    value = {
+        "number": "INV-7",
+        "line_items": [{"sku": "A-1", "quantity": None}, "not an object", {"sku": "B-2", "quantity": 3}],
+    }
+    completed, filled, dropped = complete_object(value, schema)
+    assert completed == {
+        "number": "INV-7",
+        "line_items": [{"sku": "A-1", "quantity": 0}, {"sku": "B-2", "quantity": 3}],
+    }
+    assert filled == ["line_items[0].quantity"] and dropped == 1
+    assert validation_problem(completed, schema) is None

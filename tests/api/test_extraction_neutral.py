@@ -14,43 +14,19 @@ from longdoc.api.app import create_app
 from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.fake import FakeBackend
 from support.callers import Caller
+from support.extraction import NEUTRAL_TEXT, NEUTRAL_VALUES, schema_of
 from support.fakes import services_with_model
-
-TEXT = (
-    "Warehouse report. Shipping state: IN. Country: AT. Status: on. Bestsellers: USB Flash Drive, "
-    "Tower Fan and 10000 mAh Power Bank. Owners: Alibaba Group Holding Limited, 阿里巴巴集团 and 蚂蚁集团. "
-    "The quarter was strong, and its margins improved over the year. The settings file (“config.yaml”) "
-    "holds the paths. Sold to Tyco Healthcare Group LP d/b/a Covidien. The kettle comes with a "
-    "stainless steel body, a waterproof design and USB-C."
-)
-GIVEN = {
-    "state": "IN",
-    "country": "AT",
-    "status": "on",
-    "product_names": ["USB Flash Drive", "Tower Fan", "10000 mAh Power Bank"],
-    "company_names": ["Alibaba Group Holding Limited", "阿里巴巴集团", "蚂蚁集团"],
-    "summary": "The quarter was strong, and its margins improved over the year.",
-    "filename": "config.yaml",
-    "trade_name": "Covidien",
-    "features": ["stainless steel body", "waterproof design", "USB-C"],
-}
 
 
 class CopyingFake(FakeBackend):
     """Answers every part with the values as the text writes them."""
 
     def _reply(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
-        return json.dumps(GIVEN, ensure_ascii=False)
+        return json.dumps(NEUTRAL_VALUES, ensure_ascii=False)
 
 
 def test_an_object_keeps_every_value_its_document_writes(tmp_path: Path, database_url: str) -> None:
-    properties = {
-        name: {"type": "array", "items": {"type": "string"}}
-        if isinstance(value, list)
-        else {"type": "string"}
-        for name, value in GIVEN.items()
-    }
-    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    schema = schema_of(NEUTRAL_VALUES)
     with (
         services_with_model(CopyingFake(), tmp_path, database_url, prompt_budget_tokens=3_000) as services,
         TestClient(create_app(services)) as client,
@@ -63,7 +39,7 @@ def test_an_object_keeps_every_value_its_document_writes(tmp_path: Path, databas
                 "model": "qwen-long",
                 "messages": [
                     {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": TEXT},  # later system messages are documents
+                    {"role": "system", "content": NEUTRAL_TEXT},  # later system messages are documents
                     {"role": "user", "content": "Extract the report's data."},
                 ],
                 "response_format": {
@@ -75,7 +51,7 @@ def test_an_object_keeps_every_value_its_document_writes(tmp_path: Path, databas
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["x_context"]["plan"] == "extract"  # read by the extraction pipeline, not echoed by chat
-    assert json.loads(body["choices"][0]["message"]["content"]) == GIVEN
+    assert json.loads(body["choices"][0]["message"]["content"]) == NEUTRAL_VALUES
 
 
 def test_an_unknown_profile_is_refused_in_both_protocols(tmp_path: Path, database_url: str) -> None:
@@ -87,7 +63,7 @@ def test_an_unknown_profile_is_refused_in_both_protocols(tmp_path: Path, databas
         caller = Caller(client, services.keys.create_key("alice"))
         messages = [
             {"role": "system", "content": "You are a helpful assistant."},
-            {"role": "system", "content": TEXT},
+            {"role": "system", "content": NEUTRAL_TEXT},
             {"role": "user", "content": "Extract the state."},
         ]
         response_format = {"type": "json_schema", "json_schema": {"name": "report", "schema": schema}}

@@ -17,19 +17,12 @@ from longdoc.extraction.labels import labelled_span
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform, parse_number
 from longdoc.extraction.profiles import NO_PROFILE
+from support.extraction import NEUTRAL_TEXT, NEUTRAL_VALUES, schema_of
 
 Extract = Callable[..., tuple[Any, int]]  # the ``extract`` fixture (conftest)
 
-TEXT = (
-    "Warehouse report. Shipping state: IN. Country: AT. Status: on. Bestsellers: USB Flash Drive, "
-    "Tower Fan and 10000 mAh Power Bank. Owners: Alibaba Group Holding Limited, 阿里巴巴集团 and 蚂蚁集团. "
-    "The quarter was strong, and its margins improved over the year. The settings file (“config.yaml”) "
-    "holds the paths. Sold to Tyco Healthcare Group LP d/b/a Covidien. The kettle comes with a "
-    "stainless steel body, a waterproof design and USB-C."
-)
 
-
-def core(surface: Any, text: str = TEXT) -> Any:
+def core(surface: Any, text: str = NEUTRAL_TEXT) -> Any:
     """A part's answer as the core hands it on to grounding: spelt as written, no profile's rules."""
     return NO_PROFILE.refine(spelt_as_written(surface, text), text, text)
 
@@ -170,29 +163,9 @@ def test_numbers_with_units_and_multipliers() -> None:
 
 # Whole extractions: what one object's answer keeps through the pipeline, with no profile.
 def test_an_object_keeps_every_value_its_text_gives(extract: Extract) -> None:
-    given = {
-        "state": "IN",
-        "country": "AT",
-        "status": "on",
-        "product_names": ["USB Flash Drive", "Tower Fan", "10000 mAh Power Bank"],
-        "company_names": ["Alibaba Group Holding Limited", "阿里巴巴集团", "蚂蚁集团"],
-        "summary": "The quarter was strong, and its margins improved over the year.",
-        "filename": "config.yaml",
-        "trade_name": "Covidien",
-        "features": ["stainless steel body", "waterproof design", "USB-C"],
-    }
-    schema = {
-        "type": "object",
-        "properties": {
-            name: {"type": "array", "items": {"type": "string"}}
-            if isinstance(v, list)
-            else {"type": ["string", "null"]}
-            for name, v in given.items()
-        },
-    }
-    answer, _parts = extract([TEXT], schema, lambda part: given)
+    answer, _parts = extract([NEUTRAL_TEXT], schema_of(NEUTRAL_VALUES), lambda part: NEUTRAL_VALUES)
     answer.pop("_source")
-    assert answer == given
+    assert answer == NEUTRAL_VALUES
 
 
 def test_lengths_of_time_and_european_dates_through_the_pipeline(extract: Extract) -> None:

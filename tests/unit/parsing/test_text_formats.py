@@ -62,7 +62,9 @@ def test_single_byte_text_that_gb18030_accepts_is_not_read_as_chinese() -> None:
 
 
 def test_traditional_chinese_in_gb18030_is_still_gb18030() -> None:
-    traditional = "本公司於二零一九年度之營業收入較上年度增長百分之十二，主要由於產品銷售量增加及新市場開拓所致。\n" * 5
+    traditional = (
+        "本公司於二零一九年度之營業收入較上年度增長百分之十二，主要由於產品銷售量增加及新市場開拓所致。\n" * 5
+    )
     text, found = decode_text(traditional.encode("gb18030"))
     assert (found, text) == ("gb18030", traditional)
 

@@ -19,42 +19,12 @@ from longdoc.api.app import create_app
 from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.fake import FakeBackend
 from support.callers import Caller
+from support.extraction import NDA_SCHEMA, nda
 from support.fakes import services_with_model
 
 PART = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "party": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "every party to the agreement",
-        },
-        "jurisdiction": {"type": ["string", "null"], "description": "the US state whose law governs"},
-        "effective_date": {"type": ["string", "null"], "description": "the date the agreement takes effect"},
-        "term": {"type": ["string", "null"], "description": "how long the agreement lasts"},
-    },
-    "required": ["party", "jurisdiction", "effective_date", "term"],
-}
-CLAUSE = (
-    "{n}. Confidential Information disclosed under this Agreement shall be used only for the Purpose. "
-    "The Recipient shall protect it with the care it uses for its own information of like importance, "
-    "shall disclose it only to those of its employees and advisers who need to know it, and shall "
-    "return or destroy it on request, keeping no copies except as required by applicable regulation."
-)
-CONTRACT = "\n\n".join(
-    [
-        "MUTUAL CONFIDENTIALITY AGREEMENT\n\nThis Agreement is effective as of February 10, 2017, between "
-        "Kite Pharma, Inc., a Delaware corporation (“Kite”), and Gilead Sciences, Inc., a Delaware "
-        "corporation (the “Company”).",
-        *(CLAUSE.format(n=n) for n in range(1, 40)),
-        "40. This Agreement shall be governed by the laws of the State of California. This Agreement shall "
-        "expire five (5) years after its effective date. The Recipient shall not solicit the Company's "
-        "employees while it lasts and for one (1) year thereafter.",
-        "KITE PHARMA, INC.\nBy: Jane Roe, Chief Executive Officer\nDate: March 1, 2017\n\n"
-        "GILEAD SCIENCES, INC.\nBy: John Doe, Secretary",
-    ]
-)
+SCHEMA = NDA_SCHEMA
+CONTRACT = nda(39)
 
 
 class SmallModelFake(FakeBackend):

@@ -43,3 +43,47 @@ def schema_of(values: dict[str, Any]) -> dict[str, Any]:
         for name, v in values.items()
     }
     return {"type": "object", "properties": properties}
+
+
+# A mutual NDA as the contract tests read it: parties with defined terms, a state of incorporation
+# and a governing-law clause, an effective date and a signing date, a term and a restriction's period.
+NDA_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "party": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "every party to the agreement",
+        },
+        "jurisdiction": {"type": ["string", "null"], "description": "the US state whose law governs"},
+        "effective_date": {"type": ["string", "null"], "description": "the date the agreement takes effect"},
+        "term": {
+            "type": ["string", "null"],
+            "description": "how long the agreement remains in effect before it expires",
+        },
+    },
+    "required": ["party", "jurisdiction", "effective_date", "term"],
+}
+_CLAUSE = (
+    "{n}. Confidential Information disclosed under this Agreement shall be used only for the Purpose. "
+    "The Recipient shall protect it with the care it uses for its own information of like importance, "
+    "shall disclose it only to those of its employees and advisers who need to know it, and shall "
+    "return or destroy it on request, keeping no copies except as required by applicable regulation."
+)
+
+
+def nda(clauses: int) -> str:
+    """The NDA with ``clauses`` ordinary clauses between its opening and its term clause."""
+    return "\n\n".join(
+        [
+            "MUTUAL CONFIDENTIALITY AGREEMENT\n\nThis Agreement is effective as of February 10, 2017, between "
+            "Kite Pharma, Inc., a Delaware corporation (“Kite”), and Gilead Sciences, Inc., a Delaware "
+            "corporation (the “Company”).",
+            *(_CLAUSE.format(n=n) for n in range(1, clauses + 1)),
+            f"{clauses + 1}. This Agreement shall be governed by the laws of the State of California. This "
+            "Agreement shall expire five (5) years after its effective date. The Recipient shall not solicit "
+            "the Company's employees while it lasts and for one (1) year thereafter.",
+            "KITE PHARMA, INC.\nBy: Jane Roe, Chief Executive Officer\nDate: March 1, 2017\n\n"
+            "GILEAD SCIENCES, INC.\nBy: John Doe, Secretary",
+        ]
+    )

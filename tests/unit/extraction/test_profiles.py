@@ -12,46 +12,21 @@ from longdoc.extraction.evidence import spelt_as_written
 from longdoc.extraction.merge import Item, ItemKeys, key_text, merge_items
 from longdoc.extraction.profiles import NO_PROFILE, profile_named, profile_names
 from longdoc.extraction.profiles.contracts import ContractsProfile
+from support.extraction import NDA_SCHEMA, nda
 
 Extract = Callable[..., tuple[Any, int]]  # the ``extract`` fixture (conftest)
 
 SCHEMA = {
-    "type": "object",
+    **NDA_SCHEMA,
     "properties": {
-        "party": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "every party to the agreement",
-        },
+        **NDA_SCHEMA["properties"],
         "jurisdiction": {
             "enum": ["California", "Delaware", "New York", None],
             "description": "the US state whose law governs",
         },
-        "effective_date": {"type": ["string", "null"], "description": "the date the agreement takes effect"},
-        "term": {
-            "type": ["string", "null"],
-            "description": "how long the agreement remains in effect before it expires",
-        },
     },
-    "required": ["party", "jurisdiction", "effective_date", "term"],
 }
-CLAUSE = (
-    "{n}. Confidential Information disclosed under this Agreement shall be used only for the Purpose. "
-    "The Recipient shall protect it with the care it uses for its own information of like importance."
-)
-CONTRACT = "\n\n".join(
-    [
-        "MUTUAL CONFIDENTIALITY AGREEMENT\n\nThis Agreement is effective as of February 10, 2017, between "
-        "Kite Pharma, Inc., a Delaware corporation (“Kite”), and Gilead Sciences, Inc., a Delaware "
-        "corporation (the “Company”).",
-        *(CLAUSE.format(n=n) for n in range(1, 12)),
-        "12. This Agreement shall be governed by the laws of the State of California. This Agreement shall "
-        "expire five (5) years after its effective date. The Recipient shall not solicit the Company's "
-        "employees while it lasts and for one (1) year thereafter.",
-        "KITE PHARMA, INC.\nBy: Jane Roe, Chief Executive Officer\nDate: March 1, 2017\n\n"
-        "GILEAD SCIENCES, INC.\nBy: John Doe, Secretary",
-    ]
-)
+CONTRACT = nda(11)
 
 
 def small_model(part: str) -> dict[str, Any]:

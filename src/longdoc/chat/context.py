@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from longdoc.chat.conversation import Conversation
 from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.prompt import NOTES_INSTRUCTION, PASSAGES_INSTRUCTION, build_messages
-from longdoc.context.map_reduce import MapReduceRun, Note, Part, Progress, location, render_note
+from longdoc.context.map_reduce import MapReduceRun, Note, Progress, location, render_note
+from longdoc.context.parts import Part
 from longdoc.context.plans import ContextPlanner, MapReducePlan, PlanRequest, RetrievePlan, Strategy
 from longdoc.context.query import Turn
 from longdoc.context.tokens import TokenCounter

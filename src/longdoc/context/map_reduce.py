@@ -5,19 +5,18 @@ the question, and the model notes what in it is relevant — or ``NONE``. Reduce
 are more than one prompt holds, consecutive notes are combined group by group. Each part is
 numbered; notes keep the numbers of the parts they came from, so the answer can cite them [n].
 
-The map steps run in parallel on backends that serve several requests at once (upstream
-servers), one after another on the embedded model.
+The parts (``context.parts``) are read in parallel on backends that serve several requests at
+once (upstream servers), one after another on the embedded model.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from longdoc.context.lexical import LexicalIndex
+from longdoc.context.parts import Part, read_parts
 from longdoc.context.tokens import TokenCounter
 from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend
 
@@ -42,22 +41,6 @@ REDUCE_PROMPT = (
 
 
 @dataclass(frozen=True)
-class Part:
-    """Consecutive chunks of one document, read by one map step; ``number`` is its citation."""
-
-    number: int  # 1-based across the whole request
-    source: int  # position of its document in the request
-    file_id: str  # the source's key
-    first_chunk: int
-    last_chunk: int  # inclusive
-    start: int
-    end: int
-    first_page: int | None
-    last_page: int | None
-    tokens: int
-
-
-@dataclass(frozen=True)
 class Note:
     parts: tuple[int, ...]  # numbers of the parts it came from
     text: str
@@ -76,38 +59,6 @@ def location(name: str, first_page: int | None, last_page: int | None = None) ->
     if last_page is None or last_page == first_page:
         return f"{name}, page {first_page}"
     return f"{name}, pages {first_page}–{last_page}"
-
-
-def split_parts(
-    sources: Sequence[PlanSource], indexes: Sequence[LexicalIndex], part_tokens: int
-) -> list[Part]:
-    """Every document cut into runs of whole chunks of at most ``part_tokens`` (a bigger chunk alone)."""
-    parts: list[Part] = []
-    for position, (source, index) in enumerate(zip(sources, indexes, strict=True)):
-        sizes = index.chunk_tokens.tolist()
-        first = 0
-        while first < len(sizes):
-            last, total = first, sizes[first] + 2
-            while last + 1 < len(sizes) and total + sizes[last + 1] + 2 <= part_tokens:
-                last += 1
-                total += sizes[last] + 2  # chunks are joined by a blank line
-            head, tail = index.chunk(first), index.chunk(last)
-            parts.append(
-                Part(
-                    number=len(parts) + 1,
-                    source=position,
-                    file_id=source.key,
-                    first_chunk=first,
-                    last_chunk=last,
-                    start=head.start,
-                    end=tail.end,
-                    first_page=head.page,
-                    last_page=tail.page,
-                    tokens=total,
-                )
-            )
-            first = last + 1
-    return parts
 
 
 class MapReduceRun:
@@ -136,43 +87,18 @@ class MapReduceRun:
         found: dict[int, Note] = {}
         lanes = max(1, min(self._backend.throughput.parallel_requests, total))
         yield Progress(0, total)
-        if lanes == 1:
-            for part in self._plan.parts:
-                if cancel is not None and cancel.is_set():
-                    break
-                note = self._map(part, cancel)
-                if note is not None:
-                    found[part.number] = note
-                yield Progress(part.number, total)
-        else:
-            yield from self._map_parallel(found, lanes, cancel)
+        for done, (part, note) in enumerate(read_parts(self._plan.parts, self._map, lanes, cancel), start=1):
+            if note is not None:
+                found[part.number] = note
+            yield Progress(done, total)
         notes = [found[n] for n in sorted(found)]
         yield self._reduce(notes, cancel)
-
-    def _map_parallel(
-        self, found: dict[int, Note], lanes: int, cancel: threading.Event | None
-    ) -> Iterator[Progress]:
-        total, done = len(self._plan.parts), 0
-        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="longdoc-map") as pool:
-            pending: set[Future[Note | None]] = {pool.submit(self._map, p, cancel) for p in self._plan.parts}
-            try:
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        note = future.result()
-                        if note is not None:
-                            found[note.parts[0]] = note
-                        done += 1
-                        yield Progress(done, total)
-            finally:
-                for future in pending:
-                    future.cancel()
 
     def _map(self, part: Part, cancel: threading.Event | None) -> Note | None:
         if cancel is not None and cancel.is_set():
             return None
         source, index = self._sources[part.source], self._indexes[part.source]
-        text = self._part_text(part, source, index)
+        text = part.text(source.document.text, index)
         label = f"[{part.number}] Part {part.number} of {len(self._plan.parts)}: " + location(
             f'"{source.name}"', part.first_page, part.last_page
         )
@@ -183,11 +109,6 @@ class MapReduceRun:
         if not reply or reply.strip(" .\n\"'").upper().startswith(NOTHING):
             return None
         return Note((part.number,), reply)
-
-    @staticmethod
-    def _part_text(part: Part, source: PlanSource, index: LexicalIndex) -> str:
-        text = source.document.text
-        return "\n\n".join(index.chunk(i).text(text) for i in range(part.first_chunk, part.last_chunk + 1))
 
     def _reduce(self, notes: list[Note], cancel: threading.Event | None) -> list[Note]:
         """Combine consecutive notes group by group until they fit one prompt."""

@@ -26,7 +26,8 @@ from longdoc.config import ContextSettings
 from longdoc.context.duplicates import NearDuplicates
 from longdoc.context.indexing import build_index
 from longdoc.context.lexical import LexicalIndex
-from longdoc.context.map_reduce import MAP_OVERHEAD_TOKENS, Part, split_parts
+from longdoc.context.map_reduce import MAP_OVERHEAD_TOKENS
+from longdoc.context.parts import Part, split_parts
 from longdoc.context.query import Turn, WeightedQuery, conversation_query, search_weighted, telling_terms
 from longdoc.context.retrieval import cover_files, in_document_order, select_passages
 from longdoc.context.tokens import TokenCounter

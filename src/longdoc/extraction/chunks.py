@@ -1,7 +1,7 @@
-"""Which parts of the documents an extraction reads, in document order.
+"""Which chunks of the documents an extraction reads, in document order.
 
-Documents are read whole, chunk after chunk, cut into parts of at most ``part_tokens`` (a small
-model misses less in a short part). A document longer than ``prefilter_min_tokens``, or a reading
+Documents are read whole, chunk after chunk, cut into parts (``context.parts``, as map-reduce
+cuts them) of at most ``part_tokens`` (a small model misses less in a short part). A document longer than ``prefilter_min_tokens``, or a reading
 estimated too long for a synchronous request, is narrowed to the chunks its lexical index matches
 with the field names and the instruction's terms (scoring at least ``MATCH_FLOOR`` of the best),
 each with its neighbours (a list's rows often sit a chunk away from its heading); when nothing
@@ -13,32 +13,15 @@ clause for a jurisdiction, not the address in the letterhead).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from longdoc.chat.documents import ReadyDocument
 from longdoc.config import ContextSettings
 from longdoc.context.indexing import build_index
 from longdoc.context.lexical import LexicalIndex
+from longdoc.context.parts import Part
 from longdoc.context.tokens import TokenCounter
 
-CHUNK_JOIN_TOKENS = 2  # the blank line between chunks of a part
 MATCH_FLOOR = 0.05  # a chunk matches when it scores this share of the best chunk's score
-
-
-@dataclass(frozen=True)
-class ExtractionPart:
-    number: int  # 1-based across the request
-    source: int  # position of its document in the request
-    chunks: tuple[int, ...]  # consecutive chunk indexes of that document
-    start: int  # span of the document's text the part covers
-    end: int
-    first_page: int | None
-    last_page: int | None
-    tokens: int
-
-    def text(self, document: ReadyDocument, index: LexicalIndex) -> str:
-        body = document.document.text
-        return "\n\n".join(index.chunk(i).text(body) for i in self.chunks)
 
 
 def document_index(
@@ -73,37 +56,8 @@ def chosen_chunks(index: LexicalIndex, tokens: int, query: str, prefilter_min_to
     return sorted(keep)
 
 
-def split_into_parts(
-    documents: Sequence[ReadyDocument],
-    indexes: Sequence[LexicalIndex],
-    chosen: Sequence[Sequence[int]],
-    part_tokens: int,
-) -> list[ExtractionPart]:
-    """Runs of consecutive chosen chunks of at most ``part_tokens`` (a bigger chunk alone)."""
-    parts: list[ExtractionPart] = []
-    for position, (index, picks) in enumerate(zip(indexes, chosen, strict=True)):
-        sizes = index.chunk_tokens.tolist()
-        run: list[int] = []
-        total = 0
-        for chunk in picks:
-            size = sizes[chunk] + CHUNK_JOIN_TOKENS
-            if run and (chunk != run[-1] + 1 or total + size > part_tokens):
-                parts.append(_part(len(parts) + 1, position, run, total, index))
-                run, total = [], 0
-            run.append(chunk)
-            total += size
-        if run:
-            parts.append(_part(len(parts) + 1, position, run, total, index))
-    return parts
-
-
-def _part(number: int, source: int, run: list[int], tokens: int, index: LexicalIndex) -> ExtractionPart:
-    head, tail = index.chunk(run[0]), index.chunk(run[-1])
-    return ExtractionPart(number, source, tuple(run), head.start, tail.end, head.page, tail.page, tokens)
-
-
 def field_relevance(
-    fields: Mapping[str, str], indexes: Sequence[LexicalIndex], parts: Sequence[ExtractionPart]
+    fields: Mapping[str, str], indexes: Sequence[LexicalIndex], parts: Sequence[Part]
 ) -> dict[str, dict[int, float]]:
     """For each field (name → its description), each part's best chunk score for the field's words,
     as a share of the best part's (1.0 for all when no part shares a word with it)."""

@@ -16,15 +16,10 @@ from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import ChatRequest
 from longdoc.config import ContextSettings, ExtractionSettings
 from longdoc.context.lexical import LexicalIndex
+from longdoc.context.parts import Part, split_parts
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import InvalidRequest, TooLarge
-from longdoc.extraction.chunks import (
-    ExtractionPart,
-    chosen_chunks,
-    document_index,
-    field_relevance,
-    split_into_parts,
-)
+from longdoc.extraction.chunks import chosen_chunks, document_index, field_relevance
 from longdoc.extraction.profiles import profile_named
 from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
 from longdoc.extraction.schema import (
@@ -45,7 +40,7 @@ EXPECTED_LIST_PASSES = 2
 
 
 def estimate_seconds(
-    parts: Sequence[ExtractionPart],
+    parts: Sequence[Part],
     fixed_tokens: int,
     passes: int,
     output_tokens: int,
@@ -136,7 +131,7 @@ class ExtractionEngine:
         schema_tokens: int,
         backend: InferenceBackend,
         bounded: bool,
-    ) -> tuple[list[ExtractionPart], float]:
+    ) -> tuple[list[Part], float]:
         """The parts to read: the documents whole (or, past ``prefilter_min_tokens``, where the
         fields' and instruction's terms match) — narrowed to the matches when that takes too long."""
         query = " ".join([*target.fields, instruction])
@@ -150,7 +145,7 @@ class ExtractionEngine:
                 chosen_chunks(ix, d.tokens, query, prefilter)
                 for ix, d in zip(indexes, documents, strict=True)
             ]
-            parts = split_into_parts(documents, indexes, chosen, part_tokens)
+            parts = split_parts(documents, indexes, part_tokens, chosen)
             seconds = estimate_seconds(parts, fixed_tokens, passes, output, backend.throughput)
             if not bounded or seconds <= self._settings.max_seconds:
                 return parts, seconds

@@ -18,7 +18,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +27,8 @@ from longdoc.chat.engine import Extracted
 from longdoc.config import ExtractionSettings
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
+from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
-from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.conventions import conventions_of
 from longdoc.extraction.evidence import mostly_grounded, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
@@ -61,7 +60,7 @@ OBJECT_SHAPE = "JSON object for the task from this part (keys {keys}; values cop
 
 @dataclass
 class PartResult:
-    part: ExtractionPart
+    part: Part
     items: list[Item] = field(default_factory=list)
     completion_tokens: int = 0
     failed: str | None = None
@@ -73,7 +72,7 @@ class ExtractionJob:
     instruction: str
     documents: Sequence[ReadyDocument]
     indexes: Sequence[LexicalIndex]
-    parts: Sequence[ExtractionPart]
+    parts: Sequence[Part]
     grounding: bool = False
     keys: Sequence[str] = ()
     relevance: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # field → part → 0..1
@@ -102,7 +101,7 @@ class DocumentExtraction:
             [FailedPart(r.part.number, self._passage(r.part), r.failed) for r in self._failed if r.failed],
         )
 
-    def _passage(self, part: ExtractionPart) -> Passage:
+    def _passage(self, part: Part) -> Passage:
         document = self._job.documents[part.source]
         return Passage(document.file_id, document.name, part.first_page, part.start, part.end)
 
@@ -112,14 +111,9 @@ class DocumentExtraction:
         yield Progress(0, len(parts))
         started = time.monotonic()
         lanes = max(1, min(self._backend.throughput.parallel_requests, len(parts)))
-        if lanes == 1:
-            for part in parts:
-                if cancel is not None and cancel.is_set():
-                    break
-                results[part.number] = self._extract(part, cancel)
-                yield Progress(part.number, len(parts))
-        else:
-            yield from self._parallel(results, lanes, cancel)
+        for done, (part, result) in enumerate(read_parts(parts, self._extract, lanes, cancel), start=1):
+            results[part.number] = result
+            yield Progress(done, len(parts))
         spent = sum(r.completion_tokens for r in results.values())
         log.info(
             "extraction read %d of %d parts in %.1f s (estimated %.0f s)",
@@ -138,27 +132,7 @@ class DocumentExtraction:
         value = self._job.target.wrap(self._assemble(ordered))
         yield Extracted(json.dumps(value, ensure_ascii=False), spent)
 
-    def _parallel(
-        self, results: dict[int, PartResult], lanes: int, cancel: threading.Event | None
-    ) -> Iterator[Progress]:
-        done = 0
-        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="longdoc-extract") as pool:
-            pending: set[Future[PartResult]] = {
-                pool.submit(self._extract, p, cancel) for p in self._job.parts
-            }
-            try:
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        result = future.result()
-                        results[result.part.number] = result
-                        done += 1
-                        yield Progress(done, len(self._job.parts))
-            finally:
-                for future in pending:
-                    future.cancel()
-
-    def _extract(self, part: ExtractionPart, cancel: threading.Event | None) -> PartResult:
+    def _extract(self, part: Part, cancel: threading.Event | None) -> PartResult:
         job = self._job
         document, index = job.documents[part.source], job.indexes[part.source]
         label = f"Part {part.number} of {len(job.parts)}: " + location(
@@ -166,7 +140,7 @@ class DocumentExtraction:
         )
         keys = ", ".join(job.target.fields) or "the task asks for"
         shape = (ARRAY_SHAPE if job.target.is_array else OBJECT_SHAPE).format(keys=keys)
-        text = part.text(document, index)
+        text = part.text(document.document.text, index)
         params = GenerationParams(
             json_schema=self._schema, temperature=0.0, max_tokens=self._settings.part_output_tokens
         )
@@ -204,7 +178,7 @@ class DocumentExtraction:
 
     def _complete(
         self,
-        part: ExtractionPart,
+        part: Part,
         messages: list[ChatMessage],
         params: GenerationParams,
         cancel: threading.Event | None,
@@ -238,7 +212,7 @@ class DocumentExtraction:
             return " / ".join(named) or json.dumps(item.value, ensure_ascii=False)
         return str(item.value)
 
-    def _items(self, part: ExtractionPart, value: Any) -> list[Item]:
+    def _items(self, part: Part, value: Any) -> list[Item]:
         job = self._job
         document = job.documents[part.source]
         text = document.document.text
@@ -272,7 +246,7 @@ class DocumentExtraction:
         return items
 
     def _ground(
-        self, surface: Any, window: NormalisedText, part: ExtractionPart, document: ReadyDocument
+        self, surface: Any, window: NormalisedText, part: Part, document: ReadyDocument
     ) -> Iterator[Grounding]:
         fields = surface.items() if isinstance(surface, dict) else [("value", surface)]
         day_first = self._conventions[part.source].day_first

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from longdoc.config import ExtractionSettings
+from longdoc.context.parts import Part
 from longdoc.core.errors import TooLarge
-from longdoc.extraction.chunks import ExtractionPart
 from longdoc.extraction.engine import estimate_seconds
 from longdoc.extraction.run import DocumentExtraction
 from longdoc.inference.base import Throughput
@@ -29,7 +29,7 @@ def nothing(part: str) -> list[object]:
 
 
 def test_the_estimate_counts_parts_passes_and_lanes() -> None:
-    parts = [ExtractionPart(n, 0, (n,), 0, 1, None, None, 100) for n in range(1, 5)]
+    parts = [Part(n, 0, "doc-1", n, n, 0, 1, None, None, 100) for n in range(1, 5)]
     one_lane = estimate_seconds(parts, 300, 2, 1_000, SLOW)
     assert one_lane == pytest.approx(4 * 2 * (400 / 100 + 100 / 10))  # output: at most the part's length
     two_lanes = Throughput(

@@ -156,3 +156,42 @@ def test_qwen_doc_turbo_extracts_when_the_instruction_asks_for_json(
     # the part schema the model was held to: strings or null, every field present
     params = services.backends["embedded"].calls[-1][1]  # type: ignore[attr-defined]
     assert params.json_schema["items"]["required"] == ["function", "note"]
+
+
+def test_json_object_mode_answers_an_object_holding_the_list(caller: Caller, services: Services) -> None:
+    # OpenAI's json_object mode promises an object: a derived list goes under what it lists
+    text = "Catalogue\n\nThe R_Alpha entry point.\n\nThe R_Bravo entry point, and R_Alpha again."
+    file_id = str(caller.upload("c.txt", text.encode())["id"])
+    drain_jobs(services)
+    messages = [
+        {"role": "system", "content": f"fileid://{file_id}"},
+        {"role": "user", "content": "Extract all entry points; each has function and note."},
+    ]
+    response = caller.client.post(
+        "/compatible-mode/v1/chat/completions",
+        headers=caller.headers,
+        json={"model": "qwen-long", "messages": messages, "response_format": {"type": "json_object"}},
+    )
+    value = json.loads(response.json()["choices"][0]["message"]["content"])
+    assert list(value) == ["entry_points"]
+    assert [v["function"] for v in value["entry_points"]] == ["R_Alpha", "R_Bravo"]
+
+
+def test_json_object_mode_keeps_an_array_the_instruction_asks_for(caller: Caller, services: Services) -> None:
+    text = "Catalogue\n\nThe R_Alpha entry point.\n\nThe R_Bravo entry point."
+    file_id = str(caller.upload("c.txt", text.encode())["id"])
+    drain_jobs(services)
+    messages = [
+        {"role": "system", "content": f"fileid://{file_id}"},
+        {
+            "role": "user",
+            "content": "Extract all entry points as a JSON array; each object has function and note",
+        },
+    ]
+    response = caller.client.post(
+        "/compatible-mode/v1/chat/completions",
+        headers=caller.headers,
+        json={"model": "qwen-long", "messages": messages, "response_format": {"type": "json_object"}},
+    )
+    value = json.loads(response.json()["choices"][0]["message"]["content"])
+    assert [v["function"] for v in value] == ["R_Alpha", "R_Bravo"]

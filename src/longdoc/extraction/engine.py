@@ -9,6 +9,7 @@ here, before the response starts — an unknown extraction profile too.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from longdoc.chat.conversation import Conversation
@@ -24,8 +25,10 @@ from longdoc.extraction.profiles import profile_named
 from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
 from longdoc.extraction.schema import (
     TargetSchema,
+    asks_for_array,
     asks_for_json,
     derive_schema,
+    list_name,
     part_schema,
     plain_number_fields,
 )
@@ -85,7 +88,7 @@ class ExtractionEngine:
         instruction = conversation.last_user_message
         if not (params.wants_json or (model.extraction and asks_for_json(instruction))):
             return None
-        target = self.target(instruction, params.json_schema)
+        target = self.target(instruction, params.json_schema, object_required=params.json_object)
         schema_tokens = self._tokens.count(str(part_schema(target)))
         fixed = self._tokens.count(SYSTEM + PROMPT + instruction) + schema_tokens + PROMPT_OVERHEAD_TOKENS
         room = backend.prompt_budget - fixed
@@ -157,9 +160,17 @@ class ExtractionEngine:
         )
 
     @staticmethod
-    def target(instruction: str, schema: dict[str, Any] | None) -> TargetSchema:
+    def target(
+        instruction: str, schema: dict[str, Any] | None, *, object_required: bool = False
+    ) -> TargetSchema:
+        """The caller's schema, or the one the instruction describes; ``object_required``
+        (``json_object`` mode answers an object) puts a derived list under the name of what it
+        lists, unless the instruction itself asks for an array."""
         if schema is None:
-            return derive_schema(instruction)
+            derived = derive_schema(instruction)
+            if object_required and derived.is_array and not asks_for_array(instruction):
+                return replace(derived, wrapper=list_name(instruction))
+            return derived
         import jsonschema  # lazy: only extraction requests with a schema pay for it
 
         try:

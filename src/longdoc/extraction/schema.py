@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from longdoc.core.errors import InvalidRequest
 
+_ARRAY = re.compile(r"\barray\b|数组|配列", re.IGNORECASE)
 _ASKS_JSON = re.compile(r"(?<![a-z])json(?![a-z])|结构化|構造化", re.IGNORECASE)
 _MANY = re.compile(
     r"\b(all|every|each|list|lists|array|entries|items)\b|所有|全部|每个|每一|列出|数组|列表|一覧|すべて|全て",
@@ -46,6 +47,13 @@ _LABELS = re.compile(
 _LABELS_LEAD = re.compile(
     r"^(?:(?:label|classify|mark|tag)\w*\s+)?(?:(?:it|them|this)\s+)?(?:(?:as|into)\s+)?(?:one of|either|among)?\s*[:：]?\s*",
     re.I,
+)
+# "all products", "all the invoice lines", "every line item": the one or two words a list is of
+_LISTED = re.compile(
+    r"\b(?:all|(?P<each>every|each))\s+(?:(?:of\s+)?the\s+)?"
+    r"(?P<words>[a-z][a-z-]*(?:\s+(?!(?:with|and|or|in|on|of|for|from|to|by|at|per|as|that|which|"
+    r"where|its|their)\b)[a-z][a-z-]*(?<!ed)\b)?)",
+    re.IGNORECASE,
 )
 _SUMMARY = re.compile(r"summar\w*|摘要|总结|概括|要約", re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(
@@ -169,6 +177,11 @@ def asks_for_json(instruction: str) -> bool:
     return _ASKS_JSON.search(instruction) is not None
 
 
+def asks_for_array(instruction: str) -> bool:
+    """Whether the instruction names an array as the answer's shape ("as a JSON array", "数组")."""
+    return _ARRAY.search(instruction) is not None
+
+
 def derive_schema(instruction: str) -> TargetSchema:
     """The schema an instruction describes; ``{"type": "object"}`` when it names nothing."""
     labels = classification_labels(instruction)
@@ -191,6 +204,18 @@ def derive_schema(instruction: str) -> TargetSchema:
     if _MANY.search(instruction):
         return TargetSchema({"type": "array", "items": item}, derived=True)
     return TargetSchema(item, derived=True)
+
+
+def list_name(instruction: str) -> str:
+    """What an instruction asks to list, as a key: "Extract all products …" → ``products``,
+    "every invoice line" → ``invoice_lines``; ``items`` when it names nothing in English."""
+    found = _LISTED.search(instruction)
+    if found is None:
+        return "items"
+    words = found.group("words").lower().split()
+    if found.group("each") and not words[-1].endswith("s"):
+        words[-1] += "s"
+    return "_".join(words)
 
 
 def plain_number_fields(schema: dict[str, Any], instruction: str) -> frozenset[str]:

@@ -7,6 +7,7 @@ from longdoc.extraction.schema import (
     TargetSchema,
     asks_for_json,
     derive_schema,
+    list_name,
     part_schema,
 )
 
@@ -41,6 +42,13 @@ def test_the_following_fields_keep_their_names_and_their_notes_as_descriptions()
     listed = derive_schema("List every item; each has the following fields: sku, price (in EUR) and qty.")
     assert listed.fields == ["sku", "price", "qty"]
     assert "description" not in listed.item_schema["properties"]["sku"]
+
+
+def test_a_list_is_named_by_what_the_instruction_lists() -> None:
+    assert list_name("Extract all products with model, name and price.") == "products"
+    assert list_name("List every invoice line with its amount") == "invoice_lines"
+    assert list_name("Extract all the line items listed in the order") == "line_items"
+    assert list_name("提取所有产品的型号、名称和价格。") == "items"  # named in no English word
 
 
 def test_chinese_fields() -> None:

@@ -42,6 +42,8 @@ _NAMED = [
         rf"\b{_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}\b",  # February 10, 2017; April 6th , 2005
         # 10 February 2017, 10th day of February, 2017, 3. April 2024, 3 de abril de 2024
         rf"\b{_DAY}\.?\s+(?:day\s+of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?{_YEAR}\b",
+        # 28 Mar 18, 28-MAR-2018 (receipts and tickets); not the hour in "28 Mar 18:32"
+        rf"\b{_DAY}[\s-]{_MONTH}[\s-](?P<year>\d{{4}}|\d{{2}})\b(?!:)",
         r"\b(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})\b",  # 2017-02-10, 2024/03/01
         r"(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]",  # 2017年2月10日
     )

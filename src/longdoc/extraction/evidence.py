@@ -34,12 +34,18 @@ def as_written(value: str, text: str) -> str:
     return " ".join(found.group(0).split()) if found else value
 
 
-def supported(surface: dict[str, Any], sources: list[Grounding]) -> dict[str, Any]:
-    """``surface`` with every value its part's text does not hold set to null (or left out of its list)."""
+def supported(
+    surface: dict[str, Any], sources: list[Grounding], needed: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """``surface`` with every value its part's text does not hold set to null (or left out of its
+    list) — except the ``needed`` fields, which the schema requires and will not take as null: the
+    model's value beats one made up to fill the field."""
     kept: dict[str, Any] = {}
     for name, value in surface.items():
         found = [s for s in sources if s.field == name]
-        if isinstance(value, list):
+        if name in needed:
+            kept[name] = value
+        elif isinstance(value, list):
             held = {s.value for s in found if s.value is not None}
             kept[name] = [v for v in value if not isinstance(v, str) or v in held]
         else:

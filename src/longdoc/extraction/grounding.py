@@ -21,11 +21,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 from longdoc.extraction.dates import find_dates, parse_date
+from longdoc.extraction.normalise import parse_number
 
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _SPACE_LIKE = set(" \t\r\n\f\v|\u00a0\u3000")
 _DIGIT_SEPARATORS = set(",，'")
+
+# A value that is only a number, and numbers as documents write them (separators, decimals)
+_PLAIN_NUMBER = re.compile(r"[-+]?\d[\d,.' ]*")
+_WRITTEN_NUMBER = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[,.' ]\d{3})*(?:[.,]\d+)?(?![\w]|[.,]\d)|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w]|[.,]\d)"
+)
 
 Match = Literal["exact", "fuzzy"]
 
@@ -99,7 +106,13 @@ def normalise(value: str) -> str:
     return NormalisedText(value).text.strip()
 
 
-def align(value: str, text: NormalisedText, threshold: float = 0.75, day_first: bool = False) -> Span | None:
+def align(
+    value: str,
+    text: NormalisedText,
+    threshold: float = 0.75,
+    day_first: bool = False,
+    decimal_comma: bool = False,
+) -> Span | None:
     """Where ``value`` sits in ``text``; None when neither an exact nor a fuzzy match exists."""
     wanted = normalise(value)
     if not wanted:
@@ -116,7 +129,19 @@ def align(value: str, text: NormalisedText, threshold: float = 0.75, day_first: 
             default=None,
         )
         return Span(*written, "fuzzy") if written else None
+    if _PLAIN_NUMBER.fullmatch(value.strip()):
+        return _same_number(value, text.original, decimal_comma)
     return _fuzzy(wanted, text, threshold)
+
+
+def _same_number(value: str, text: str, decimal_comma: bool) -> Span | None:
+    """The first number written in ``text`` with the value of ``value`` ("129.3" in "129.30",
+    "1299" in "1.299,00" of a document with decimal commas)."""
+    wanted = parse_number(value, decimal_comma)
+    for found in _WRITTEN_NUMBER.finditer(text):
+        if parse_number(found.group(0), decimal_comma) == wanted:
+            return Span(found.start(), found.end(), "fuzzy")
+    return None
 
 
 def _whole_words(text: str, start: int, end: int) -> bool:

@@ -8,9 +8,9 @@ description already says. Only what multiplies an amount counts after it: a word
 amount of money, since "m" and "k" after other numbers are units (metres, kilograms…). Which of
 "." and "," marks the decimals: the last of the two when both are written; otherwise the
 document's conventions decide a lone separator followed by three digits ("1,299" / "1.299").
-A string field with ``format: date`` gets the ISO date the value names ("03/04/2024" in a
-German document → "2024-04-03"); a string field the instruction asks to write as a plain number
-gets its digits ("8999"); ``null`` stays ``null``.
+A string field with ``format: date``, or a description asking for YYYY-MM-DD, gets the ISO date
+the value names ("03/04/2024" in a German document → "2024-04-03"); a string field the
+instruction asks to write as a plain number gets its digits ("8999"); ``null`` stays ``null``.
 """
 
 from __future__ import annotations
@@ -92,6 +92,12 @@ def _decimal(written: str, decimal_comma: bool, money: bool) -> Decimal | None:
         return None
 
 
+def wants_iso_date(schema: dict[str, Any]) -> bool:
+    """Whether a string field asks for an ISO date: ``format: date``, or a description that
+    spells the pattern out ("receipt date, YYYY-MM-DD")."""
+    return schema.get("format") == "date" or "YYYY-MM-DD" in str(schema.get("description", "")).upper()
+
+
 def plain_digits(text: Any, decimal_comma: bool = False) -> str | None:
     """A number written without currency or separators, as a string ("¥8,999" → "8999")."""
     number = parse_number(text, decimal_comma)
@@ -141,7 +147,7 @@ def conform(
         value = value.strip()
         if name in plain:
             return plain_digits(value, conventions.decimal_comma)
-        if schema.get("format") == "date":
+        if wants_iso_date(schema):
             day = parse_date(value, conventions.day_first)
             return day.isoformat() if day is not None else value or None
         return value or None

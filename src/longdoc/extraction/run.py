@@ -38,7 +38,13 @@ from longdoc.extraction.normalise import conform
 from longdoc.extraction.profiles import NO_PROFILE, Profile
 from longdoc.extraction.repair import mend_codes
 from longdoc.extraction.schema import TargetSchema, part_schema
-from longdoc.extraction.validation import complete_object, salvage_array, valid_items, validation_problem
+from longdoc.extraction.validation import (
+    complete_object,
+    needed_fields,
+    salvage_array,
+    valid_items,
+    validation_problem,
+)
 from longdoc.inference.base import ChatMessage, Completion, GenerationParams, InferenceBackend
 from longdoc.inference.json_guard import schema_problem
 
@@ -89,6 +95,7 @@ class DocumentExtraction:
         self._settings = settings
         self._schema = part_schema(job.target)
         self._conventions = [conventions_of(d.document.text) for d in job.documents]
+        self._needed = needed_fields(job.target.item_schema)
         self._notes: list[str] = []
         self._failed: list[PartResult] = []
 
@@ -232,7 +239,7 @@ class DocumentExtraction:
                     surface = {**surface, name: code}
                     sources.append(self._source(name, start, end, "fuzzy", document))
             if self._settings.drop_ungrounded and isinstance(surface, dict) and not job.target.is_array:
-                surface = supported(surface, sources)
+                surface = supported(surface, sources, self._needed)
                 if _empty(surface):
                     continue
             elif (
@@ -249,10 +256,16 @@ class DocumentExtraction:
         self, surface: Any, window: NormalisedText, part: Part, document: ReadyDocument
     ) -> Iterator[Grounding]:
         fields = surface.items() if isinstance(surface, dict) else [("value", surface)]
-        day_first = self._conventions[part.source].day_first
+        conventions = self._conventions[part.source]
         for name, value in fields:
             for leaf in _leaves(value):
-                span = align(leaf, window, self._settings.fuzzy_threshold, day_first)
+                span = align(
+                    leaf,
+                    window,
+                    self._settings.fuzzy_threshold,
+                    conventions.day_first,
+                    conventions.decimal_comma,
+                )
                 if span is None:
                     continue
                 start, end = part.start + span.start, part.start + span.end

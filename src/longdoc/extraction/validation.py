@@ -52,6 +52,18 @@ def valid_items(items: Sequence[Item], array_schema: dict[str, Any]) -> tuple[li
     return kept, len(items) - len(kept)
 
 
+def needed_fields(schema: dict[str, Any]) -> frozenset[str]:
+    """The scalar fields ``schema`` requires and does not allow to be null."""
+    properties = schema.get("properties", {})
+    return frozenset(
+        name
+        for name in schema.get("required", [])
+        if isinstance(properties.get(name), dict)
+        and properties[name].get("type") not in ("array", "object")
+        and validation_problem(None, properties[name]) is not None
+    )
+
+
 def complete_object(value: Any, schema: dict[str, Any], path: str = "") -> tuple[Any, list[str], int]:
     """``value`` made valid field by field: a required field no part gave gets null where the
     schema allows it, else the smallest valid value; an invalid value becomes null where allowed;

@@ -55,3 +55,9 @@ def test_dates_are_found_with_their_offsets() -> None:
 )
 def test_european_and_east_asian_dates(written: str, day: date) -> None:
     assert parse_date(written, day_first=True) == day
+
+
+def test_a_two_digit_year_after_a_month_name_but_not_an_hour() -> None:
+    assert [d for d, _, _ in find_dates("28 Mar 18 18:32:36", day_first=True)] == [date(2018, 3, 28)]
+    assert [d for d, _, _ in find_dates("28-MAR-2018")] == [date(2018, 3, 28)]
+    assert list(find_dates("opens 28 Mar 18:30")) == []

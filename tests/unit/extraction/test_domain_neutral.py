@@ -253,3 +253,42 @@ def test_an_objects_lists_gather_every_part_through_the_pipeline(extract: Extrac
     assert parts >= 2
     assert value["skills"] == ["welding", "plumbing"]
     assert value["invoice"]["lines"] == [{"item": "Desk", "amount": 300}, {"item": "Chair", "amount": 90}]
+
+
+def test_a_receipt_keeps_values_written_another_way(extract: Extract) -> None:
+    # OCR of a receipt: a two-digit year, a total with trailing zero, a name over two lines
+    text = (
+        "Nando's Chickenland Malaysia\nSdn Bhd\nUnit G-13, Ground Floor\nTax Invoice\n"
+        "28 Mar 18 18:32:36\nSub Total 129.30\nAmt Due 129.30\n"
+    )
+    schema = {
+        "type": "object",
+        "properties": {
+            "company": {"type": "string"},
+            "date": {"type": "string", "description": "receipt date, YYYY-MM-DD"},
+            "total": {"type": "number"},
+            "cashier": {"type": "string"},
+        },
+        "required": ["company", "date", "total", "cashier"],
+    }
+    said = {
+        "company": "Nando's Chickenland Malaysia Sdn Bhd",
+        "date": "2018-03-28",
+        "total": "129.3",
+        "cashier": "Syafiq",
+    }
+    answer, _parts = extract([text], schema, lambda part: said)
+    grounded = {s["field"]: s["text"] for s in answer.pop("_source")}
+    # the date and the total are found where the text writes them; the cashier is not in the text,
+    # but the schema will not take null for it: the model's value beats an empty string
+    assert answer == {
+        "company": "Nando's Chickenland Malaysia Sdn Bhd",
+        "date": "2018-03-28",
+        "total": 129.3,
+        "cashier": "Syafiq",
+    }
+    assert grounded == {
+        "company": "Nando's Chickenland Malaysia\nSdn Bhd",
+        "date": "28 Mar 18",
+        "total": "129.30",
+    }

@@ -38,3 +38,12 @@ def test_a_rewritten_date_aligns_to_the_date_as_written() -> None:
     assert span is not None and span.match == "fuzzy"
     assert text[span.start : span.end] == "10th day of February, 2017"
     assert align("2023-01-01", NormalisedText(text)) is None  # a date the text does not hold
+
+
+def test_a_number_is_found_where_the_text_writes_the_same_number() -> None:
+    text = NormalisedText("Sub Total 129.30\nGST 7.30\nTotal 1.299,00 EUR")
+    at = align("129.3", text)
+    assert at is not None and text.original[at.start : at.end] == "129.30" and at.match == "fuzzy"
+    euro = align("1299", text, decimal_comma=True)
+    assert euro is not None and text.original[euro.start : euro.end] == "1.299,00"
+    assert align("130", text) is None

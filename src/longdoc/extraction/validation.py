@@ -89,14 +89,33 @@ def complete_object(value: Any, schema: dict[str, Any], path: str = "") -> tuple
                     elements.append(element)
             dropped += len(current) - len(elements)
             completed[name] = elements
-    for name in schema.get("required", []):
-        sub = properties.get(name, {})
+    required = schema.get("required", [])
+    for name in [*required, *(n for n in completed if n not in required)]:
+        sub = properties.get(name)
         current = completed.get(name)
-        if current is not None and validation_problem(current, sub) is None:
+        if sub is None or (name in completed and validation_problem(current, sub) is None):
             continue
-        filled.append(path + name)
-        completed[name] = None if validation_problem(None, sub) is None else minimal_instance(sub, schema)
-    for name in list(completed):
-        if name in properties and validation_problem(completed[name], properties[name]) is not None:
-            completed[name] = None if validation_problem(None, properties[name]) is None else completed[name]
+        current = _enum_member(current, sub)
+        if current is not None and validation_problem(current, sub) is None:
+            completed[name] = current
+        elif validation_problem(None, sub) is None:
+            completed[name] = None
+        elif name not in required:
+            completed.pop(name, None)  # an optional field the documents do not give is left out
+        else:
+            filled.append(path + name)
+            completed[name] = minimal_instance(sub, schema)
     return completed, filled, dropped
+
+
+def _enum_member(value: Any, schema: dict[str, Any]) -> Any:
+    """The enum member ``value`` names, written in another case or with spaces ("Credit Note" for
+    ``credit_note``); else ``value``."""
+    members = schema.get("enum")
+    if not isinstance(value, str) or not isinstance(members, list):
+        return value
+    wanted = "".join(ch for ch in value.casefold() if ch.isalnum())
+    found = [
+        m for m in members if isinstance(m, str) and "".join(c for c in m.casefold() if c.isalnum()) == wanted
+    ]
+    return found[0] if len(found) == 1 else value

@@ -103,3 +103,20 @@ def test_objects_inside_lists_are_completed_and_invalid_elements_left_out() -> N
     }
     assert filled == ["line_items[0].quantity"] and dropped == 1
     assert validation_problem(completed, schema) is None
+
+
+def test_an_optional_field_not_given_is_left_out_and_an_enum_read_in_its_own_spelling() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "document_type": {"type": "string", "enum": ["invoice", "credit_note"]},
+            "currency": {"type": "string"},
+            "total": {"type": "number"},
+        },
+        "required": ["document_type", "total"],
+    }
+    completed, filled, _ = complete_object(
+        {"document_type": "Credit Note", "currency": None, "total": 12.5}, schema
+    )
+    assert completed == {"document_type": "credit_note", "total": 12.5} and filled == []
+    assert validation_problem(completed, schema) is None

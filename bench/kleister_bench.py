@@ -20,6 +20,7 @@ import json
 import lzma
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -144,7 +145,10 @@ def score(pairs: list[tuple[set[str], set[str]]]) -> dict[str, float]:
 
 
 def serve(model: str, data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
-    port = 8800 + hash(model) % 100
+    """A ``longdoc serve`` on a free loopback port with ``model`` embedded: (process, base URL, key)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
     env = {
         **os.environ,
         "LONGDOC_INFERENCE__BACKENDS__EMBEDDED__MODEL": model,

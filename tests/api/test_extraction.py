@@ -159,39 +159,16 @@ def test_qwen_doc_turbo_extracts_when_the_instruction_asks_for_json(
 
 
 def test_json_object_mode_answers_an_object_holding_the_list(caller: Caller, services: Services) -> None:
-    # OpenAI's json_object mode promises an object: a derived list goes under what it lists
+    # OpenAI's json_object mode promises an object: a derived list goes under what it lists,
+    # unless the instruction asks for an array
     text = "Catalogue\n\nThe R_Alpha entry point.\n\nThe R_Bravo entry point, and R_Alpha again."
     file_id = str(caller.upload("c.txt", text.encode())["id"])
     drain_jobs(services)
-    messages = [
-        {"role": "system", "content": f"fileid://{file_id}"},
-        {"role": "user", "content": "Extract all entry points; each has function and note."},
-    ]
-    response = caller.client.post(
-        "/compatible-mode/v1/chat/completions",
-        headers=caller.headers,
-        json={"model": "qwen-long", "messages": messages, "response_format": {"type": "json_object"}},
-    )
-    value = json.loads(response.json()["choices"][0]["message"]["content"])
+    json_object = {"response_format": {"type": "json_object"}}
+    listed = extract(caller, file_id, "Extract all entry points; each has function and note.", **json_object)
+    value = json.loads(listed["choices"][0]["message"]["content"])
     assert list(value) == ["entry_points"]
     assert [v["function"] for v in value["entry_points"]] == ["R_Alpha", "R_Bravo"]
-
-
-def test_json_object_mode_keeps_an_array_the_instruction_asks_for(caller: Caller, services: Services) -> None:
-    text = "Catalogue\n\nThe R_Alpha entry point.\n\nThe R_Bravo entry point."
-    file_id = str(caller.upload("c.txt", text.encode())["id"])
-    drain_jobs(services)
-    messages = [
-        {"role": "system", "content": f"fileid://{file_id}"},
-        {
-            "role": "user",
-            "content": "Extract all entry points as a JSON array; each object has function and note",
-        },
-    ]
-    response = caller.client.post(
-        "/compatible-mode/v1/chat/completions",
-        headers=caller.headers,
-        json={"model": "qwen-long", "messages": messages, "response_format": {"type": "json_object"}},
-    )
-    value = json.loads(response.json()["choices"][0]["message"]["content"])
+    array = "Extract all entry points as a JSON array; each object has function and note"
+    value = json.loads(extract(caller, file_id, array, **json_object)["choices"][0]["message"]["content"])
     assert [v["function"] for v in value] == ["R_Alpha", "R_Bravo"]

@@ -122,10 +122,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from longdoc.chat.conversation import Message
-    from longdoc.chat.documents import ReadyDocument
     from longdoc.chat.engine import AnswerEnd, ChatEngine, ChatRequest
     from longdoc.context.tokens import TokenCounter
     from longdoc.core.errors import LongdocError
+    from longdoc.documents.ready import ReadyDocument
     from longdoc.inference.base import InferenceBackend
     from longdoc.inference.catalog import Catalog
     from longdoc.inference.registry import BackendRegistry
@@ -191,6 +191,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         grounding=args.grounding,
         dedupe_keys=args.dedupe_keys.split(",") if args.dedupe_keys else (),
         profile=args.profile,
+        examples_file=args.examples,
     )
 
 
@@ -359,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--grounding", action="store_true", help="each item carries _source spans")
     extract.add_argument("--dedupe-keys", help="comma-separated fields identifying an item")
     extract.add_argument("--profile", help="opt-in domain rules for extraction, e.g. contracts")
+    extract.add_argument(
+        "--examples",
+        type=Path,
+        help='a JSON file of few-shot examples: [{"text": "<a short document>", "output": <its answer>}]',
+    )
     extract.add_argument("--model", default="qwen-doc-turbo")
     extract.set_defaults(func=cmd_extract)
 

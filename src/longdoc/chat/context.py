@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from longdoc.chat.conversation import Conversation
-from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.prompt import NOTES_INSTRUCTION, PASSAGES_INSTRUCTION, build_messages
 from longdoc.context.map_reduce import MapReduceRun, Note, Progress, location, render_note
 from longdoc.context.parts import Part
@@ -21,6 +20,7 @@ from longdoc.context.plans import ContextPlanner, MapReducePlan, PlanRequest, Re
 from longdoc.context.query import Turn
 from longdoc.context.tokens import TokenCounter
 from longdoc.core import chunks
+from longdoc.documents.ready import ReadyDocument
 from longdoc.inference.base import ChatMessage, InferenceBackend
 
 # ChatML adds a few tokens around every message.

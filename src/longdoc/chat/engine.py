@@ -17,13 +17,15 @@ from typing import Literal, Protocol, overload
 from longdoc.accounts.ledger import Billing, UsageLedger
 from longdoc.chat.context import ContextFitter, ContextReport, FittedContext, MapReduceAnswer, Passage
 from longdoc.chat.conversation import Conversation, Message, split_conversation
-from longdoc.chat.documents import DocumentResolver, ReadyDocument
+from longdoc.chat.documents import DocumentResolver
 from longdoc.config import ContextSettings
 from longdoc.context.map_reduce import Note, Progress
 from longdoc.context.plans import ContextPlanner, Strategy
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import InvalidRequest, TooLarge
+from longdoc.core.extraction import ExtractionOptions
 from longdoc.documents.library import DocumentLibrary
+from longdoc.documents.ready import ReadyDocument
 from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend, StreamEnd, TokenDelta
 from longdoc.inference.catalog import Catalog, ModelEntry
 
@@ -39,9 +41,8 @@ class ChatRequest:
     messages: list[Message]
     params: GenerationParams = field(default_factory=GenerationParams)
     strategy: Strategy = "auto"  # x_context_strategy: how the documents are fitted to the model
-    grounding: bool = False  # x_grounding: extracted items carry their ``_source`` spans
-    dedupe_keys: tuple[str, ...] = ()  # x_dedupe_keys: fields that identify an extracted item
-    extraction_profile: str | None = None  # x_extraction_profile: opt-in domain rules for extraction
+    # read only by the extractor, when the request turns out to be an extraction
+    extraction: ExtractionOptions = field(default_factory=ExtractionOptions)
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from longdoc.chat.conversation import Message
 from longdoc.chat.engine import AnswerEnd, ChatRequest, ContextReport
 from longdoc.core.errors import InvalidRequest, LongdocError
+from longdoc.core.extraction import ExtractionOptions, parse_examples
 from longdoc.inference.base import GenerationParams
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,21 @@ class DocumentExtensions(BaseModel):
         description="Extension: an opt-in set of domain rules for extraction (e.g. `contracts`); "
         "empty: the domain-neutral core only.",
     )
+    x_extraction_examples: list[Any] | None = Field(
+        default=None,
+        description='Extension: few-shot examples for extraction, `[{"text": <a short document>, '
+        '"output": <the JSON the schema wants for it>}]` (at most 8); every part\'s prompt shows them '
+        "before the document.",
+    )
+
+    def extraction_options(self) -> ExtractionOptions:
+        """What only an extraction reads; malformed examples are InvalidRequest, extraction or not."""
+        return ExtractionOptions(
+            grounding=self.x_grounding,
+            dedupe_keys=tuple(self.x_dedupe_keys or ()),
+            profile=self.x_extraction_profile,
+            examples=parse_examples(self.x_extraction_examples),
+        )
 
 
 class ChatCompletionRequest(WireModel, DocumentExtensions):
@@ -235,9 +251,7 @@ def to_domain(body: ChatCompletionRequest) -> ChatRequest:
         messages=messages,
         params=params,
         strategy=body.x_context_strategy or "auto",
-        grounding=body.x_grounding,
-        dedupe_keys=tuple(body.x_dedupe_keys or ()),
-        extraction_profile=body.x_extraction_profile,
+        extraction=body.extraction_options(),
     )
 
 

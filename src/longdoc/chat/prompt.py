@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from longdoc.chat.conversation import Conversation
-from longdoc.chat.documents import ReadyDocument
 from longdoc.core.documents import Document
+from longdoc.documents.ready import ReadyDocument
 from longdoc.inference.base import ChatMessage
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from longdoc.chat.documents import ReadyDocument
 from longdoc.config import ContextSettings
 from longdoc.context.indexing import build_index
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.parts import Part
 from longdoc.context.tokens import TokenCounter
+from longdoc.documents.ready import ReadyDocument
 
 MATCH_FLOOR = 0.05  # a chunk matches when it scores this share of the best chunk's score
 

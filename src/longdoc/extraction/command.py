@@ -1,4 +1,5 @@
-"""``longdoc extract FILE... (--schema S.json | --prompt P)``: extraction without a server."""
+"""``longdoc extract FILE... (--schema S.json | --prompt P) [--examples E.json]``: extraction
+without a server."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from longdoc.config import Settings
+from longdoc.core.errors import InvalidRequest, LongdocError
+from longdoc.core.extraction import EXAMPLES_PARAM, ExtractionExample, ExtractionOptions, parse_examples
 
 DEFAULT_PROMPT = "Extract the data the JSON schema describes from the documents."
 
@@ -26,16 +29,16 @@ def run_extract(
     grounding: bool,
     dedupe_keys: Sequence[str] = (),
     profile: str | None = None,
+    examples_file: Path | None = None,
 ) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from longdoc.chat.conversation import Message
-    from longdoc.chat.documents import ReadyDocument
     from longdoc.chat.engine import AnswerEnd, ChatEngine, ChatRequest
     from longdoc.context.map_reduce import Progress as PartsRead
     from longdoc.context.tokens import TokenCounter
-    from longdoc.core.errors import LongdocError
+    from longdoc.documents.ready import ReadyDocument
     from longdoc.extraction.engine import ExtractionEngine
     from longdoc.inference.base import GenerationParams, InferenceBackend, TokenDelta
     from longdoc.inference.catalog import Catalog
@@ -49,6 +52,12 @@ def run_extract(
     pieces: list[str] = []
     backends: dict[str, InferenceBackend] = {}
     try:
+        options = ExtractionOptions(
+            grounding=grounding,
+            dedupe_keys=tuple(dedupe_keys),
+            profile=profile,
+            examples=read_examples(examples_file) if examples_file else (),
+        )
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -75,9 +84,7 @@ def run_extract(
                 model=model,
                 messages=[Message("user", prompt or DEFAULT_PROMPT)],
                 params=GenerationParams(json_schema=schema, json_object=schema is None),
-                grounding=grounding,
-                dedupe_keys=tuple(dedupe_keys),
-                extraction_profile=profile,
+                extraction=options,
             )
             prepared = engine.prepare_local(request, documents)
             reading = bar.add_task("extracting", total=None)
@@ -102,6 +109,18 @@ def run_extract(
             backend.close()  # the model's child process ends with the command
     sys.stdout.write(render(json.loads("".join(pieces)), output))
     return 0
+
+
+def read_examples(path: Path) -> tuple[ExtractionExample, ...]:
+    """``--examples``: a JSON file holding what ``x_extraction_examples`` takes."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"{path}: not JSON ({exc})", param=EXAMPLES_PARAM) from None
+    try:
+        return parse_examples(data)
+    except InvalidRequest as exc:
+        raise InvalidRequest(f"{path}: {exc.message}", param=exc.param) from None
 
 
 def render(value: Any, output: str) -> str:

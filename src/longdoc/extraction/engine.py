@@ -3,7 +3,8 @@
 A request is an extraction when it has documents and either asks for JSON through
 ``response_format`` (``json_object`` / ``json_schema``) or names a model marked ``extraction``
 (qwen-doc-turbo) with an instruction asking for JSON. Everything that can be refused is checked
-here, before the response starts — an unknown extraction profile too.
+here, before the response starts — an unknown extraction profile, and examples whose output the
+schema refuses or that leave the documents no room, too.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from dataclasses import replace
 from typing import Any
 
 from longdoc.chat.conversation import Conversation
-from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import ChatRequest
 from longdoc.config import ContextSettings, ExtractionSettings
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.parts import Part, split_parts
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import InvalidRequest, TooLarge
+from longdoc.core.extraction import EXAMPLES_PARAM
+from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.chunks import chosen_chunks, document_index, field_relevance
+from longdoc.extraction.examples import check_examples, examples_prompt
 from longdoc.extraction.profiles import profile_named
 from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
 from longdoc.extraction.schema import (
@@ -83,20 +86,32 @@ class ExtractionEngine:
         ``bounded`` (a synchronous request): its estimated time must fit ``max_seconds``, by
         narrowing the reading if need be; else it is refused with a pointer to the Batch API."""
         # an unknown profile is refused even where no extraction follows
-        rules = profile_named(request.extraction_profile)
+        options = request.extraction
+        rules = profile_named(options.profile)
         params = request.params
         instruction = conversation.last_user_message
         if not (params.wants_json or (model.extraction and asks_for_json(instruction))):
             return None
         target = self.target(instruction, params.json_schema, object_required=params.json_object)
+        check_examples(options.examples, params.json_schema)
+        examples = examples_prompt(options.examples, target)
         schema_tokens = self._tokens.count(str(part_schema(target)))
         fixed = self._tokens.count(SYSTEM + PROMPT + instruction) + schema_tokens + PROMPT_OVERHEAD_TOKENS
-        room = backend.prompt_budget - fixed
-        if room < 64:
+        if backend.prompt_budget - fixed < 64:
             raise InvalidRequest(
                 "The instruction and schema leave no room for the documents in the engine model's prompt; "
                 "shorten them.",
                 param="messages",
+            )
+        example_tokens = self._tokens.count(examples) if examples else 0
+        fixed += example_tokens  # every part's prompt holds the examples: less room for the part
+        room = backend.prompt_budget - fixed
+        if room < 64:
+            raise InvalidRequest(
+                f"The extraction examples take {example_tokens:,} tokens of the engine model's "
+                f"{backend.prompt_budget:,}-token prompt, leaving no room for the documents; "
+                "give fewer or shorter examples.",
+                param=EXAMPLES_PARAM,
             )
         wanted = self._settings.part_tokens if target.is_array else self._settings.object_part_tokens
         part_tokens = min(wanted, room)
@@ -115,10 +130,11 @@ class ExtractionEngine:
             documents=documents,
             indexes=indexes,
             parts=parts,
-            grounding=request.grounding,
-            keys=request.dedupe_keys,
+            grounding=options.grounding,
+            keys=options.dedupe_keys,
             relevance={} if target.is_array else field_relevance(fields, indexes, parts),
             profile=rules,
+            examples=examples,
             estimated_seconds=seconds,
         )
         return DocumentExtraction(job, backend, self._settings)

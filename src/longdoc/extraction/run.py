@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from longdoc.chat.context import ContextReport, FailedPart, Passage
-from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import Extracted
 from longdoc.config import ExtractionSettings
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
+from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.conventions import conventions_of
 from longdoc.extraction.evidence import mostly_grounded, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
@@ -55,6 +55,7 @@ SYSTEM = (
     "the text, never invent them, and answer with JSON only."
 )
 # The task first and the ask last, right before the answer: small models follow what they read last.
+# The caller's examples, if any, stand between the task and the part's label.
 PROMPT = "Task: {instruction}\n\n{label}\n<<<\n{text}\n>>>\n\n{shape}"
 ARRAY_SHAPE = (
     "JSON array of every item of this part the task asks for, in the order they appear "
@@ -83,6 +84,7 @@ class ExtractionJob:
     keys: Sequence[str] = ()
     relevance: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # field → part → 0..1
     profile: Profile = NO_PROFILE  # the domain rules the request opted into
+    examples: str = ""  # the caller's examples as every part's prompt shows them (``examples``)
     estimated_seconds: float = 0.0  # what the plan expected the reading to take (erring long)
 
 
@@ -157,7 +159,9 @@ class DocumentExtraction:
         for _pass in range(self._settings.passes_per_part if job.target.is_array else 1):
             listed = ", ".join(sorted({self._label(item) for item in result.items}))
             more = MORE.format(listed=listed) if listed else ""
-            prompt = PROMPT.format(instruction=job.instruction, label=label, text=text, shape=more + shape)
+            prompt = PROMPT.format(
+                instruction=job.instruction, label=job.examples + label, text=text, shape=more + shape
+            )
             messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
             try:
                 answer = self._complete(part, messages, params, cancel)

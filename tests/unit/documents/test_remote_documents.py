@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from longdoc.chat.documents import ReadyDocument
 from longdoc.config import ContextSettings, FetchSettings, LimitSettings, ParsingSettings
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.documents import ParsingStrategy
@@ -17,6 +16,7 @@ from longdoc.core.errors import FetchFailed, FileNotReady, InvalidRequest, TooLa
 from longdoc.documents.fetch import UrlFetcher
 from longdoc.documents.guard import AddressGuard
 from longdoc.documents.indexes import StoredIndexes
+from longdoc.documents.ready import ReadyDocument
 from longdoc.documents.remote import MAX_DOC_URLS, RemoteDocuments
 from longdoc.storage.blobs import FilesystemBlobStore
 from longdoc.storage.database import Database

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from longdoc.chat.conversation import Conversation, Message
-from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import ChatRequest, Extracted
 from longdoc.config import ContextSettings, ExtractionSettings
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.documents import Document
+from longdoc.core.extraction import ExtractionExample, ExtractionOptions
+from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.engine import ExtractionEngine
 from longdoc.extraction.run import DocumentExtraction
 from longdoc.inference.base import ChatMessage, GenerationParams, Throughput
@@ -47,8 +48,8 @@ def tokens() -> TokenCounter:
 
 @pytest.fixture
 def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
-    """``planned(texts, schema, answer, profile=None, part_tokens=…)``: the extraction run for the
-    texts, planned by ``ExtractionEngine`` and not yet run."""
+    """``planned(texts, schema, answer, profile=None, part_tokens=…, examples=…)``: the extraction
+    run for the texts, planned by ``ExtractionEngine`` and not yet run."""
 
     def plan(
         texts: Sequence[str],
@@ -60,6 +61,7 @@ def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
         throughput: Throughput | None = None,
         bounded: bool = True,
         settings: ExtractionSettings | None = None,
+        examples: Sequence[ExtractionExample] = (),
     ) -> DocumentExtraction:
         settings = settings or ExtractionSettings(
             part_tokens=part_tokens, object_part_tokens=max(64, part_tokens)
@@ -77,8 +79,7 @@ def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
             model="qwen-long",
             messages=[Message("user", instruction)],
             params=GenerationParams(json_schema=schema),
-            grounding=True,
-            extraction_profile=profile,
+            extraction=ExtractionOptions(grounding=True, profile=profile, examples=tuple(examples)),
         )
         entry = next(e for e in builtin_entries("fake") if e.name == "qwen-long")
         conversation = Conversation(None, [], [Message("user", instruction)])

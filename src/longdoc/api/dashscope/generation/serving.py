@@ -24,7 +24,6 @@ from longdoc.api.dashscope.generation.protocol import (
 from longdoc.api.errors import dashscope_body, reported
 from longdoc.api.streaming import ThreadedStream, read_answer
 from longdoc.chat.conversation import Message
-from longdoc.chat.documents import ReadyDocument
 from longdoc.chat.engine import (
     AnswerEnd,
     AnswerEvent,
@@ -37,6 +36,7 @@ from longdoc.chat.openai_wire import ContextOut, context_of, stop_sequences
 from longdoc.core.accounts import Principal
 from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import InvalidRequest
+from longdoc.documents.ready import ReadyDocument
 from longdoc.documents.remote import RemoteDocuments, check_count
 from longdoc.inference.base import GenerationParams
 from longdoc.inference.catalog import Catalog
@@ -90,9 +90,7 @@ def to_domain(body: GenerationRequest) -> tuple[ChatRequest, list[DocUrl]]:
         messages=messages,
         params=params_of(body),
         strategy=strategy,
-        grounding=body.parameters.x_grounding,
-        dedupe_keys=tuple(body.parameters.x_dedupe_keys or ()),
-        extraction_profile=body.parameters.x_extraction_profile,
+        extraction=body.parameters.extraction_options(),
     )
     return request, wanted
 

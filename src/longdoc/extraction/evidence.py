@@ -10,10 +10,15 @@ apostrophes or spacing takes the text's spelling ("Roundy’s" for "Roundy's", `
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import pairwise
+from statistics import median
 from typing import Any
 
 from longdoc.extraction.grounding import Grounding
 from longdoc.extraction.writing import spaced
+
+UNREAD_CHARS = 80  # a stretch shorter than this holds no item a pass missed (a heading, a note)
 
 
 def spelt_as_written(surface: Any, text: str) -> Any:
@@ -61,3 +66,21 @@ def mostly_grounded(surface: Any, sources: list[Grounding]) -> bool:
     given = [name for name, value in surface.items() if value not in (None, "", [])]
     found = {s.field for s in sources}
     return bool(given) and 2 * len(found & set(given)) >= len(given)
+
+
+def read_through(found: Sequence[Sequence[Grounding]], start: int, end: int) -> bool:
+    """Whether the items found in ``text[start:end]`` (each given by its groundings) account for
+    all of it: no stretch without an item is longer than twice the usual distance between items
+    (at least ``UNREAD_CHARS``), or, with one item, than half the part.
+
+    A small model that stops listing early leaves such a stretch after its last item or between
+    two; one that listed everything leaves only headings and notes between its items, so asking
+    it again would only cost time."""
+    spans = [(min(g.start for g in item), max(g.end for g in item)) for item in found if item]
+    if not spans:
+        return False
+    starts = sorted(first for first, _ in spans)
+    strides = [b - a for a, b in pairwise(starts)]
+    limit = max(2 * median(strides), UNREAD_CHARS) if strides else max((end - start) / 2, UNREAD_CHARS)
+    gaps = [starts[0] - start, *strides, end - max(last for _, last in spans)]
+    return max(gaps) <= limit

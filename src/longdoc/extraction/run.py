@@ -30,7 +30,7 @@ from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.conventions import conventions_of
-from longdoc.extraction.evidence import mostly_grounded, spelt_as_written, supported
+from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
@@ -155,7 +155,8 @@ class DocumentExtraction:
         )
         result = PartResult(part)
         seen: set[str] = set()
-        # A small model stops after a few items: ask again for the rest until a pass adds nothing.
+        # A small model stops after a few items: ask again for the rest until a pass adds nothing
+        # or the items found account for the whole part.
         for _pass in range(self._settings.passes_per_part if job.target.is_array else 1):
             listed = ", ".join(sorted({self._label(item) for item in result.items}))
             more = MORE.format(listed=listed) if listed else ""
@@ -185,6 +186,8 @@ class DocumentExtraction:
                 break
             result.items.extend(fresh)
             seen.update(_whole(item) for item in fresh)
+            if read_through([item.sources for item in result.items], part.start, part.end):
+                break
         return result
 
     def _complete(

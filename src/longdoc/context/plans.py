@@ -1,7 +1,8 @@
 """Choosing how a request's documents reach the model: whole, as passages, or read in parts.
 
 - ``full``: documents and conversation fit the backend's prompt budget → the model reads them whole.
-- ``retrieve``: the passages most relevant to the question (conversation-aware), up to the budget,
+- ``retrieve``: the passages most relevant to the question (conversation-aware; ranked by BM25,
+  fused with the dense ranking of the files that have vectors when ``dense`` is on), up to the budget,
   in document order, with each document's opening while it is cheap; each is labelled so the
   answer can cite it. As many candidates are ranked as fill the room twice over, and a passage
   repeating one already chosen gives its room to the next (``duplicates``).
@@ -16,6 +17,7 @@ retrieval spread over the whole documents, and the plan says so (``fallback``).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from longdoc.config import ContextSettings
+from longdoc.context.dense import DenseIndex, DenseRanking
 from longdoc.context.duplicates import NearDuplicates
 from longdoc.context.indexing import build_index
 from longdoc.context.lexical import LexicalIndex
@@ -34,6 +37,8 @@ from longdoc.context.tokens import TokenCounter
 from longdoc.core.chunks import Passage
 from longdoc.core.documents import Document
 from longdoc.inference.base import Throughput
+
+log = logging.getLogger(__name__)
 
 Strategy = Literal["auto", "full", "retrieve", "map_reduce"]
 STRATEGIES: tuple[Strategy, ...] = ("auto", "full", "retrieve", "map_reduce")
@@ -80,6 +85,10 @@ class PlanSource(Protocol):
         """The index built when the file was processed, if there is one."""
         ...
 
+    def stored_vectors(self) -> DenseIndex | None:
+        """Dense vectors of the stored index's chunks, once built (asked only with dense ranking on)."""
+        ...
+
 
 @dataclass(frozen=True)
 class FullPlan:
@@ -121,9 +130,12 @@ class PlanRequest:
 
 
 class ContextPlanner:
-    def __init__(self, settings: ContextSettings, counter: TokenCounter) -> None:
+    def __init__(
+        self, settings: ContextSettings, counter: TokenCounter, dense: DenseRanking | None = None
+    ) -> None:
         self._settings = settings
         self._counter = counter
+        self._dense = dense  # None: lexical ranking alone
 
     def plan(self, request: PlanRequest) -> ContextPlan:
         if request.strategy == "full":
@@ -160,6 +172,8 @@ class ContextPlanner:
         query = conversation_query(request.turns)
         k = self.candidates(indexes, request.room_tokens, request.label_tokens)
         ranked = search_weighted(indexes, query, k=k, diversity=self._settings.search_diversity)
+        if self._dense is not None:
+            ranked = self._fused(self._dense, request.sources, indexes, query, ranked, k)
         if not ranked:  # nothing matches the question: read a little of everything
             return RetrievePlan(
                 cover_files(indexes, request.room_tokens, overhead_tokens=request.label_tokens), query
@@ -182,6 +196,25 @@ class ContextPlanner:
             duplicates=duplicates,
         )
         return RetrievePlan(in_document_order([*openings, *chosen], keys), query)
+
+    @staticmethod
+    def _fused(
+        dense: DenseRanking,
+        sources: Sequence[PlanSource],
+        indexes: Sequence[LexicalIndex],
+        query: WeightedQuery,
+        ranked: list[Passage],
+        k: int,
+    ) -> list[Passage]:
+        """``ranked`` fused with the dense ranking for the last question (the sources without
+        vectors take part through their lexical places). A failing embedder leaves the lexical
+        ranking: it must not fail questions that BM25 answers."""
+        question = query.parts[0][0] if query.parts else ""
+        try:
+            return dense.rank(indexes, [s.stored_vectors() for s in sources], ranked, question, k)
+        except Exception:
+            log.exception("dense ranking failed; the passages are ranked lexically")
+            return ranked
 
     def candidates(self, indexes: Sequence[LexicalIndex], room_tokens: int, label_tokens: int) -> int:
         """How many passages to rank: ``search_candidates``, or more when the room holds more.

@@ -5,8 +5,13 @@ subject is in the turns before it. So a short or anaphoric question is searched 
 the previous user message and the last answer, whose terms weigh less than the question's own.
 A question's form also says what its answer looks like, in words the question lacks: "how long"
 is answered in years, months or days, "when" by a date; those words join at a lower weight.
-Weights scale each term's idf in the BM25 sum; idf is shared by all the files searched, and
-scores are divided by the query's ideal score, as in ``retrieval.search_files``.
+Weights scale each term's idf in the BM25 sum.
+
+Scores across files are made comparable by scoring every file with the same idf, computed over
+all the files searched together (as if they were one collection), and dividing by the query's
+ideal score (every query term saturated), which puts them in [0, 1]. So a big file cannot win by
+having a different idf scale; and so that it cannot win by sheer number of mediocre chunks
+either, the merge discounts each file's n-th hit by ``diversity ** n``.
 """
 
 from __future__ import annotations
@@ -110,8 +115,8 @@ def search_weighted(
 ) -> list[Passage]:
     """The ``k`` best passages across ``indexes`` for a weighted query, best first; scores in [0, 1].
 
-    Like ``retrieval.search_files`` (shared idf, scores over the ideal, a file's n-th hit
-    discounted by ``diversity ** n`` when merging), with each term's idf scaled by its weight.
+    Shared idf, scores over the ideal, a file's n-th hit discounted by ``diversity ** n`` when
+    merging (``Passage.score`` stays the undiscounted relevance); each term's idf scaled by its weight.
     """
     weights = query.term_weights()
     if not indexes or k <= 0 or not weights:

@@ -1,10 +1,8 @@
-"""Find the passages of one or many files that answer a question, within a token budget.
+"""Choosing passages of one or many files within a token budget, and covering whole files.
 
-Scores across files are made comparable by scoring every file with the same idf, computed over
-all the files searched together (as if they were one collection), and dividing by the query's
-ideal score (every query term saturated), which puts them in [0, 1]. So a big file cannot win by
-having a different idf scale; and so that it cannot win by sheer number of mediocre chunks
-either, the merge discounts each file's n-th hit by ``diversity ** n``.
+Ranking is ``query.search_weighted`` (and its fusion with dense vectors, ``dense``); here the
+ranked passages are fitted to the budget (``select_passages``), put in document order, or — when
+nothing matches — spread evenly over the files (``cover_files``), scored with the same shared idf.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from itertools import pairwise
 import numpy as np
 
 from longdoc.context.duplicates import NearDuplicates
-from longdoc.context.lexical import K1, LexicalIndex, bm25_idf, query_terms, top_k
+from longdoc.context.lexical import K1, LexicalIndex, bm25_idf, query_terms
 from longdoc.core.chunks import Passage
 
 
@@ -38,25 +36,6 @@ class _Query:
         """Relevance in [0, 1] of every chunk of ``ix`` (the ``file``-th index)."""
         weights = {tid: self.idf[t] for t, tid in self.ids[file].items()}
         return ix.scores(weights) / np.float32(self.ideal)
-
-
-def search_files(
-    indexes: Sequence[LexicalIndex], query: str, *, k: int = 50, diversity: float = 0.85
-) -> list[Passage]:
-    """The ``k`` best passages for ``query`` across ``indexes`` (one per file), best first.
-
-    ``diversity`` < 1 interleaves files: a file's n-th best passage ranks as if its score were
-    multiplied by ``diversity ** n`` (``Passage.score`` stays the undiscounted relevance).
-    """
-    if not indexes or k <= 0:
-        return []
-    q = _Query(indexes, query)
-    candidates: list[tuple[float, int, int, float]] = []
-    for order, ix in enumerate(indexes):
-        for rank, (chunk, score) in enumerate(top_k(q.scores(order, ix), k)):
-            candidates.append((-min(score, 1.0) * diversity**rank, order, chunk, min(score, 1.0)))
-    candidates.sort()
-    return [indexes[order].passage(chunk, score) for _, order, chunk, score in candidates[:k]]
 
 
 def select_passages(

@@ -38,3 +38,4 @@ class FileRecord(BaseModel):
     index_sha256: str | None = (
         None  # the file's lexical retrieval index; None for files parsed before indexes
     )
+    vectors_sha256: str | None = None  # dense vectors of the index's chunks, built in the background (opt-in)

@@ -1,5 +1,6 @@
 """The parse job: bytes → Document → token count → lexical index → stored, then the file is
-``processed`` (the record, its parsed form and its index become visible in one transaction).
+``processed`` (the record, its parsed form and its index become visible in one transaction, with
+the embedding job when dense vectors are on: ``embedding``).
 
 All but the storing runs in the parse child (``preparation``); this process streams the child's
 files into the blob store and never holds the document."""
@@ -14,6 +15,7 @@ from longdoc.core.documents import ParsingStrategy
 from longdoc.core.errors import ParseFailed
 from longdoc.core.files import FileStatus
 from longdoc.core.jobs import Job
+from longdoc.documents.embedding import EMBED_JOB
 from longdoc.documents.preparation import PreparedFile, prepare_isolated
 from longdoc.jobs.queue import JobQueue
 from longdoc.parsing.isolation import ParseInterrupted
@@ -33,13 +35,17 @@ class ParseJobHandler:
         settings: ParsingSettings,
         context: ContextSettings | None = None,
         *,
+        embed: bool = False,
         stopping: threading.Event | None = None,
     ) -> None:
+        """``embed``: queue the embedding job for files of at most ``context.dense_max_chunks``
+        chunks (dense vectors are on, and an embedder is installed)."""
         self._db = db
         self._blobs = blobs
         self._queue = queue
         self._settings = settings
         self._context = context or ContextSettings()
+        self._embed = embed
         self._stopping = stopping or threading.Event()
         self._files = FileRepository()
 
@@ -99,3 +105,5 @@ class ParseJobHandler:
                 parsed_sha256=parsed_sha,
                 index_sha256=index_sha,
             )
+            if self._embed and 0 < prepared.chunks <= self._context.dense_max_chunks:
+                self._queue.enqueue(conn, EMBED_JOB, {"file_id": file_id, "chunks": prepared.chunks})

@@ -6,6 +6,7 @@ import time
 from typing import BinaryIO
 
 from longdoc.config import LimitSettings
+from longdoc.context.dense import DenseIndex
 from longdoc.context.lexical import LexicalIndex
 from longdoc.core import ids
 from longdoc.core.documents import Document
@@ -150,6 +151,10 @@ class DocumentLibrary:
         before the parse job built indexes (the caller builds one from the document)."""
         return None if record.index_sha256 is None else self._indexes.load(record.index_sha256)
 
+    def vectors(self, record: FileRecord) -> DenseIndex | None:
+        """The dense vectors of a ready file's index, once the background embedding stored them."""
+        return None if record.vectors_sha256 is None else self._indexes.load_vectors(record.vectors_sha256)
+
     @staticmethod
     def ready(record: FileRecord) -> FileRecord:
         if record.status is FileStatus.UPLOADED:
@@ -168,11 +173,12 @@ class DocumentLibrary:
                 raise NotFound(f"No such file: {file_id}", param="file_id")
             orphans = [
                 sha
-                for sha in {record.sha256, record.parsed_sha256, record.index_sha256}
+                for sha in {record.sha256, record.parsed_sha256, record.index_sha256, record.vectors_sha256}
                 if sha and self._files.references(conn, sha) == 0
             ]
-        if record.index_sha256:
-            self._indexes.discard(record.index_sha256)
+        for stored in (record.index_sha256, record.vectors_sha256):
+            if stored:
+                self._indexes.discard(stored)
         for sha in orphans:
             self._blobs.delete(sha)
         return record

@@ -37,6 +37,7 @@ class PreparedFile:
     format: str
     pages: int | None
     tokens: int
+    chunks: int  # in the index
     child_peak_rss_mb: float
 
 
@@ -67,6 +68,7 @@ def prepare_isolated(
             format=facts["format"],
             pages=facts["pages"],
             tokens=facts["tokens"],
+            chunks=facts["chunks"],
             child_peak_rss_mb=facts["peak_rss_mb"],
         )
 
@@ -81,8 +83,10 @@ def prepare(document: Document, request: dict[str, object], work: Path) -> None:
     settings = ContextSettings.model_validate(request["context"])
     index = build_index(document, file_id=str(request["file_id"]), counter=counter, settings=settings)
     (work / INDEX_FILE).write_bytes(index.to_bytes())
+    chunks = index.chunk_count
     del index
     facts = {
+        "chunks": chunks,
         "format": document.format,
         "pages": len(document.pages) or None,
         "tokens": tokens,

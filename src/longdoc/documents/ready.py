@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from longdoc.context.dense import DenseIndex
 from longdoc.context.lexical import LexicalIndex
 from longdoc.core.documents import Document
 
@@ -19,6 +20,8 @@ class ReadyDocument:
     url: str | None = None  # where a doc_url document came from
     # loads the index the parse job stored (lazily: small requests never need it)
     index_loader: Callable[[], LexicalIndex | None] | None = field(default=None, compare=False, repr=False)
+    # loads the dense vectors of that index, once the background job stored them (uploaded files only)
+    vectors_loader: Callable[[], DenseIndex | None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def referenced(self) -> bool:
@@ -34,3 +37,7 @@ class ReadyDocument:
         """The index stored with the document, naming its passages by this document's key."""
         index = self.index_loader() if self.index_loader is not None else None
         return index if index is None or index.file_id == self.key else index.under(self.key)
+
+    def stored_vectors(self) -> DenseIndex | None:
+        """The dense vectors of the stored index's chunks, in its chunk order, if built."""
+        return self.vectors_loader() if self.vectors_loader is not None else None

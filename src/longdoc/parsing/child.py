@@ -45,9 +45,9 @@ def run(argv: list[str], after: AfterParse | None = None) -> NoReturn:
 
 def main(argv: list[str], after: AfterParse | None = None) -> int:
     request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    _die_with_parent(request["parent"])
+    die_with_parent(request["parent"])
     settings = request["settings"]
-    _limit_self(settings["memory_mb"], settings["cpu_seconds"])
+    limit_self(settings["memory_mb"], settings["cpu_seconds"])
     output = Path(request["output"])
     try:
         return _parse(request, output, after)
@@ -105,7 +105,7 @@ def _write(output: Path, content: str, code: ExitCode) -> int:
     return code
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Be killed when the process that started this one ends (Linux), so that a server that stops
     or crashes leaves no parse running on as an orphan until its CPU limit. (The signal comes when
     the starting *thread* ends; that thread waits for this process, so it is the same.)"""
@@ -118,7 +118,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)  # the parent ended before the signal was armed
 
 
-def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
+def limit_self(memory_mb: int, cpu_seconds: int) -> None:
     memory = memory_mb * MIB
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     # the soft limit sends SIGXCPU (the parent reports it); the hard one is a backstop

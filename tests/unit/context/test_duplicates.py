@@ -5,7 +5,8 @@ from __future__ import annotations
 from longdoc.context.chunking import chunk_document
 from longdoc.context.duplicates import NearDuplicates, folded_lines
 from longdoc.context.lexical import LexicalIndex
-from longdoc.context.retrieval import search_files, select_passages
+from longdoc.context.query import WeightedQuery, search_weighted
+from longdoc.context.retrieval import select_passages
 from longdoc.context.tokens import TokenCounter
 from longdoc.core.chunks import Passage
 from longdoc.parsing.base import DocumentBuilder
@@ -92,7 +93,9 @@ def test_selection_gives_the_room_of_a_repeat_to_the_next_best_passage(counter: 
     doc = builder.build()
     chunks = chunk_document(doc, file_id="file-r", counter=counter)
     index = LexicalIndex.build(chunks, doc.text)
-    ranked = search_files([index], "cash equivalents, accounts receivable and inventories", k=10)
+    ranked = search_weighted(
+        [index], WeightedQuery((("cash equivalents, accounts receivable and inventories", 1.0),)), k=10
+    )
     copies = [p for p in ranked if p.text(doc.text) == STATEMENT]
     assert [p.text(doc.text) for p in ranked[:2]] == [STATEMENT, STATEMENT]
     room = 2 * copies[0].tokens + 5

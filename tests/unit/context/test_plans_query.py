@@ -10,7 +10,6 @@ from longdoc.config import ContextSettings
 from longdoc.context.indexing import build_index
 from longdoc.context.lexical import LexicalIndex
 from longdoc.context.query import Turn, WeightedQuery, conversation_query, leans_on_context, search_weighted
-from longdoc.context.retrieval import search_files
 from longdoc.context.tokens import TokenCounter
 from longdoc.parsing import parse_path
 
@@ -65,11 +64,13 @@ def test_a_follow_up_brings_the_previous_question_and_answer_weighted_lower() ->
     assert terms["36"] == weights[2]
 
 
-def test_a_single_question_weighted_one_ranks_as_search_files_does(guide: LexicalIndex) -> None:
+def test_one_weight_for_every_term_ranks_and_scores_as_weight_one(guide: LexicalIndex) -> None:
+    # scores are over the query's ideal score, so scaling every idf alike changes nothing
     question = "How does SPQR order the columns to reduce fill-in?"
-    weighted = search_weighted([guide], WeightedQuery(((question, 1.0),)), k=10)
-    plain = search_files([guide], question, k=10)
-    assert [(p.chunk, round(p.score, 5)) for p in weighted] == [(p.chunk, round(p.score, 5)) for p in plain]
+    one = search_weighted([guide], WeightedQuery(((question, 1.0),)), k=10)
+    half = search_weighted([guide], WeightedQuery(((question, 0.5),)), k=10)
+    assert one and [(p.chunk, round(p.score, 5)) for p in half] == [(p.chunk, round(p.score, 5)) for p in one]
+    assert all(0 < p.score <= 1 for p in one)
 
 
 def test_lower_weights_move_context_terms_down_the_ranking(guide: LexicalIndex) -> None:

@@ -4,8 +4,10 @@ from context_documents import text_document
 
 from longdoc.context.chunking import chunk_document
 from longdoc.context.lexical import LexicalIndex
-from longdoc.context.retrieval import cover_files, search_files, select_passages
+from longdoc.context.query import WeightedQuery, search_weighted
+from longdoc.context.retrieval import cover_files, select_passages
 from longdoc.context.tokens import TokenCounter
+from longdoc.core.chunks import Passage
 from longdoc.core.documents import Document
 
 FILLER = (
@@ -20,6 +22,11 @@ def build(file_id: str, doc: Document, counter: TokenCounter) -> LexicalIndex:
     return LexicalIndex.build(chunks, doc.text)
 
 
+def search(indexes: list[LexicalIndex], question: str, k: int = 50, diversity: float = 0.85) -> list[Passage]:
+    """The ranking the planner starts from (``search_weighted``), for a question alone."""
+    return search_weighted(indexes, WeightedQuery(((question, 1.0),)), k=k, diversity=diversity)
+
+
 def numbered(n: int, sentence: str) -> Document:
     return text_document("\n\n".join(f"Section {i}. {sentence}" for i in range(n)))
 
@@ -27,7 +34,7 @@ def numbered(n: int, sentence: str) -> Document:
 def test_a_small_file_with_the_answer_beats_a_big_file_of_near_misses(counter: TokenCounter) -> None:
     big = build("file-big", numbered(400, FILLER), counter)
     small = build("file-small", text_document(f"Specifications.\n\n{ANSWER}"), counter)
-    ranked = search_files([big, small], "How long is the X1 vacuum warranty?", k=10)
+    ranked = search([big, small], "How long is the X1 vacuum warranty?", k=10)
     assert ranked[0].file_id == "file-small"
     assert 0 < ranked[-1].score <= ranked[0].score <= 1
     assert {p.file_id for p in ranked} == {"file-big", "file-small"}
@@ -36,8 +43,8 @@ def test_a_small_file_with_the_answer_beats_a_big_file_of_near_misses(counter: T
 def test_diversity_interleaves_files(counter: TokenCounter) -> None:
     a = build("file-a", numbered(50, "Battery warranty terms for the vacuum."), counter)
     b = build("file-b", numbered(50, "Battery warranty terms for the vacuum cleaner range."), counter)
-    plain = search_files([a, b], "battery warranty vacuum", k=10, diversity=1.0)
-    mixed = search_files([a, b], "battery warranty vacuum", k=10, diversity=0.5)
+    plain = search([a, b], "battery warranty vacuum", k=10, diversity=1.0)
+    mixed = search([a, b], "battery warranty vacuum", k=10, diversity=0.5)
     assert len({p.file_id for p in plain[:5]}) == 1  # one file's shorter chunks all score higher
     assert {p.file_id for p in mixed[:2]} == {"file-a", "file-b"}
 
@@ -46,7 +53,7 @@ def test_select_fills_the_budget_best_first_in_document_order(counter: TokenCoun
     a = build("file-a", numbered(30, FILLER), counter)
     b_doc = text_document(f"Intro.\n\n{ANSWER}\n\n{FILLER}")
     b = build("file-b", b_doc, counter)
-    ranked = search_files([a, b], "X1 vacuum warranty motor", k=40)
+    ranked = search([a, b], "X1 vacuum warranty motor", k=40)
     chosen = select_passages(ranked, 200, file_order=["file-a", "file-b"], overhead_tokens=5)
     used = sum(p.tokens + 5 for p in chosen)
     assert used <= 200
@@ -78,6 +85,6 @@ def test_cover_prefers_matching_chunks_and_shares_the_budget(counter: TokenCount
 
 
 def test_empty_inputs() -> None:
-    assert search_files([], "anything") == []
+    assert search([], "anything") == []
     assert select_passages([], 100) == []
     assert cover_files([], 100) == []

@@ -4,8 +4,10 @@
 Dutch one; "1.299" is one and a fraction in the first and a thousand and more in the others. The
 document's own unambiguous writing decides first: a date whose first number cannot be a month
 ("25/12/2023"), a date written with dots ("03.04.2024", a European habit), an amount grouped with
-dots and ending in a decimal comma ("1.299,00"). When it writes none, its language does: more of
-the common words of those five languages than of English's means European conventions.
+dots and ending in a decimal comma ("1.299,00"). The two habits go together, so a document that
+shows one ("347,67 €") but writes only ambiguous dates ("12/04/2024") reads them day first. When
+it shows neither, its language decides: more of the common words of those five languages than of
+English's means European conventions.
 """
 
 from __future__ import annotations
@@ -53,7 +55,10 @@ def conventions_of(text: str) -> Conventions:
     point_votes = len(_DECIMAL_POINT.findall(sample))
     words = [w.lower() for w in _WORD.findall(sample)]
     european = sum(w in _EUROPEAN for w in words) > sum(w in _ENGLISH for w in words)
+    # the two habits go together: a document showing only one of them follows the other too
+    day_first = day_votes > month_votes if day_votes != month_votes else None
+    decimal_comma = comma_votes > point_votes if comma_votes != point_votes else None
     return Conventions(
-        day_first=day_votes > month_votes if day_votes != month_votes else european,
-        decimal_comma=comma_votes > point_votes if comma_votes != point_votes else european,
+        day_first=next(v for v in (day_first, decimal_comma, european) if v is not None),
+        decimal_comma=next(v for v in (decimal_comma, day_first, european) if v is not None),
     )

@@ -65,6 +65,9 @@ NUMERIC_FIELDS = re.compile(
     re.IGNORECASE,
 )
 NESTED_LIST_ITEMS = 32  # the most elements one part gives for a list inside an item
+# A number as a part writes it: up to 12 characters before it ("US$ ", "ca. "), a digit, digits and
+# separators, up to 16 after it (a unit, "元", " kg"). Grammar-constrained decoding enforces it.
+NUMBER_AS_WRITTEN = r"""^[^0-9"\\\n]{0,12}[0-9][0-9 .,'’]{0,24}[^"\\\n]{0,16}$"""
 MAX_INLINED_NODES = 10_000  # a schema whose $refs multiply it past this is refused
 MAX_DEPTH = 64  # and one nested deeper (no answer an extraction merges is that deep)
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})  # values, not schemas
@@ -269,7 +272,8 @@ def classification_labels(instruction: str) -> list[str]:
 def part_schema(target: TargetSchema) -> dict[str, Any]:
     """What one part is extracted under: strings at the leaves (as written), every field nullable,
     and lists inside an item at most ``NESTED_LIST_ITEMS`` long (a small model can repeat one
-    element until it runs out of tokens)."""
+    element until it runs out of tokens). A number is a string holding a digit
+    (``NUMBER_AS_WRITTEN``: a currency or word before it, separators, a unit after)."""
     return _loosen(target.schema, nested=False)
 
 
@@ -292,6 +296,8 @@ def _loosen(schema: dict[str, Any], nested: bool = True) -> dict[str, Any]:
             "properties": {name: _loosen(sub) for name, sub in properties.items()},
             "required": list(properties),
         }
+    if kinds & {"number", "integer"}:  # as written, but with a digit: a small model may write "," alone
+        return {"anyOf": [{"type": "string", "pattern": NUMBER_AS_WRITTEN}, {"type": "null"}]}
     return {"type": ["string", "null"]}
 
 

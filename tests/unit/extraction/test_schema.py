@@ -1,9 +1,11 @@
 import json
+import re
 
 import pytest
 
 from longdoc.extraction.schema import (
     NESTED_LIST_ITEMS,
+    NUMBER_AS_WRITTEN,
     TargetSchema,
     asks_for_json,
     derive_schema,
@@ -86,9 +88,20 @@ def test_part_schema_reads_strings_and_allows_null() -> None:
     part = part_schema(derive_schema(SEED))
     item = part["items"]
     assert item["required"] == ["model", "name", "price"]
-    assert item["properties"]["price"] == {"type": ["string", "null"]}
+    assert item["properties"]["name"] == {"type": ["string", "null"]}
+    assert item["properties"]["price"] == {
+        "anyOf": [{"type": "string", "pattern": NUMBER_AS_WRITTEN}, {"type": "null"}]
+    }
     enum = part_schema(derive_schema("Classify as one of: a1, b2 (JSON)"))
     assert enum["properties"]["label"] == {"enum": ["a1", "b2", None]}
+
+
+def test_a_number_is_read_as_written_but_must_hold_a_digit() -> None:
+    written = re.compile(NUMBER_AS_WRITTEN)
+    for text in ("12,999元", "¥8,999", "5 981,12 €", "US$ 1,299.00", "(461)", "24 months", "approx. 5 kg"):
+        assert written.match(text), text
+    for text in (",", "n/a", "", "€", "see above"):
+        assert not written.match(text), text
 
 
 def test_the_embedded_grammar_admits_only_the_labels() -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import threading
+import time
 from pathlib import Path
 
 import longdoc
@@ -34,6 +37,21 @@ def describe_exit(returncode: int) -> str:
     if returncode < 0:
         return f"signal {-returncode}, {signal_name(-returncode)}"
     return f"exit code {returncode}"
+
+
+def await_child(child: subprocess.Popen[bytes], seconds: float, stop: threading.Event) -> int | None:
+    """The child's exit code, or None once ``stop`` is set first (checked five times a second);
+    TimeoutError past ``seconds``. Killing what is left is the caller's."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return int(child.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic()))))
+        except subprocess.TimeoutExpired:
+            pass
+        if stop.is_set():
+            return None
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"the child ran longer than {seconds:.0f} s")
 
 
 def kill_group(pid: int) -> None:

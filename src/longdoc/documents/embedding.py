@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +31,7 @@ from pathlib import Path
 from longdoc.config import ParsingSettings
 from longdoc.core.files import FileStatus
 from longdoc.core.jobs import Job
-from longdoc.core.processes import child_environment, describe_exit, kill_group
+from longdoc.core.processes import await_child, child_environment, describe_exit, kill_group
 from longdoc.jobs.queue import JobQueue
 from longdoc.jobs.worker import PermanentJobError
 from longdoc.parsing.isolation import WORK_PREFIX
@@ -49,7 +48,6 @@ FAILURE_FILE = "failure.txt"
 # 2-core machine; four times that leaves room for a loaded one).
 BASE_SECONDS = 120.0
 SECONDS_PER_CHUNK = 2.0
-_STOP_POLL_SECONDS = 0.2
 
 
 class EmbeddingFailed(Exception):
@@ -171,17 +169,14 @@ def embed_isolated(
 
 
 def _wait(child: subprocess.Popen[bytes], seconds: float, stop: threading.Event) -> int:
-    deadline = time.monotonic() + seconds
     try:
-        while True:
-            try:
-                return child.wait(timeout=max(0.0, min(_STOP_POLL_SECONDS, deadline - time.monotonic())))
-            except subprocess.TimeoutExpired:
-                pass
-            if stop.is_set():
-                raise EmbeddingInterrupted("the embedding was stopped before it finished")
-            if time.monotonic() >= deadline:
-                raise EmbeddingFailed(f"embedding took longer than {seconds:.0f} s")
+        code = await_child(child, seconds, stop)
+    except TimeoutError:
+        raise EmbeddingFailed(f"embedding took longer than {seconds:.0f} s") from None
+    else:
+        if code is None:
+            raise EmbeddingInterrupted("the embedding was stopped before it finished")
+        return code
     finally:
         kill_group(child.pid)
         if child.poll() is None:

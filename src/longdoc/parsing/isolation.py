@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
@@ -31,11 +30,10 @@ from typing import BinaryIO
 from longdoc.config import MB, ParsingSettings
 from longdoc.core.documents import Document, ParsingStrategy
 from longdoc.core.errors import ParseFailed
-from longdoc.core.processes import child_environment, kill_group, process_exists, signal_name
+from longdoc.core.processes import await_child, child_environment, kill_group, process_exists, signal_name
 from longdoc.parsing.safety import size_text
 
 _STDERR_TAIL = 2000
-_STOP_POLL_SECONDS = 0.2
 
 
 CHILD_MODULE = "longdoc.parsing.child"
@@ -163,19 +161,16 @@ def _run_child(
         env=child_environment(MALLOC_ARENA_MAX="2"),
         start_new_session=True,  # its own session and group: a kill reaches any helper it starts
     )
-    deadline = time.monotonic() + settings.wall_seconds
     try:
-        while True:
-            try:
-                return int(child.wait(timeout=max(0.0, min(_STOP_POLL_SECONDS, deadline - time.monotonic()))))
-            except subprocess.TimeoutExpired:
-                pass
-            if stop.is_set():
-                raise ParseInterrupted("the parse was stopped before it finished")
-            if time.monotonic() >= deadline:
-                raise ParseFailed(
-                    f"parsing took longer than {settings.wall_seconds} s for a file of {size_text(size)}"
-                )
+        code = await_child(child, settings.wall_seconds, stop)
+    except TimeoutError:
+        raise ParseFailed(
+            f"parsing took longer than {settings.wall_seconds} s for a file of {size_text(size)}"
+        ) from None
+    else:
+        if code is None:
+            raise ParseInterrupted("the parse was stopped before it finished")
+        return code
     finally:
         _kill_session(child.pid)  # on a timeout or stop; else helpers (e.g. LibreOffice) left behind
         if child.poll() is None:

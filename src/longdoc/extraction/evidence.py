@@ -18,6 +18,7 @@ from typing import Any
 from longdoc.extraction.grounding import Grounding
 from longdoc.extraction.writing import spaced
 
+_JSON_TAIL = re.compile(r"\s*(?:[}\]]\s*,?\s*)+[{\[]?\s*$")
 UNREAD_CHARS = 80  # a stretch shorter than this holds no item a pass missed (a heading, a note)
 
 
@@ -34,7 +35,10 @@ def spelt_as_written(surface: Any, text: str) -> Any:
 
 def as_written(value: str, text: str) -> str:
     """``value`` spelt as ``text`` writes it where the two differ only in apostrophes or spacing
-    ("Roundy's" → "Roundy’s")."""
+    ("Roundy's" → "Roundy’s"), without the end of a JSON object or list a small model sometimes
+    closes inside a string ("University of Manchester (2020)},{") when the text does not write it."""
+    if value not in text:
+        value = _JSON_TAIL.sub("", value)
     found = re.search(rf"(?<!\w){spaced(value)}(?!\w)", text) if value.strip() else None
     return " ".join(found.group(0).split()) if found else value
 

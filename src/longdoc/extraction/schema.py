@@ -65,9 +65,10 @@ NUMERIC_FIELDS = re.compile(
     re.IGNORECASE,
 )
 NESTED_LIST_ITEMS = 32  # the most elements one part gives for a list inside an item
-# A number as a part writes it: up to 12 characters before it ("US$ ", "ca. "), a digit, digits and
-# separators, up to 16 after it (a unit, "元", " kg"). Grammar-constrained decoding enforces it.
-NUMBER_AS_WRITTEN = r"""^[^0-9"\\\n]{0,12}[0-9][0-9 .,'’]{0,24}[^"\\\n]{0,16}$"""
+# A number as a part writes it: up to 40 characters before it ("US$ ", "ca. ", a label the model
+# copies), a digit, digits and separators, up to 24 after it (a unit, "元", " kg"). Constrained
+# decoding enforces it; a tighter prefix made the model start a number mid-word ("18" for 2018).
+NUMBER_AS_WRITTEN = r"""^[^0-9"\\\n]{0,40}[0-9][0-9 .,'’]{0,24}[^"\\\n]{0,24}$"""
 MAX_INLINED_NODES = 10_000  # a schema whose $refs multiply it past this is refused
 MAX_DEPTH = 64  # and one nested deeper (no answer an extraction merges is that deep)
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})  # values, not schemas

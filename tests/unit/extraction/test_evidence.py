@@ -210,3 +210,10 @@ def test_what_describes_more_than_a_name_is_cut_or_dropped() -> None:
 def test_a_call_keeps_its_arguments() -> None:
     text = 'source("commands.R") - run the commands stored in a file'
     assert named({"command": 'source("commands.R")'}, text, (text,)) == {"command": 'source("commands.R")'}
+
+
+def test_a_value_loses_the_end_of_json_the_model_closed_inside_it() -> None:
+    text = "Education: MBA, University of Manchester (2020); see note [1]."
+    assert as_written("University of Manchester (2020)},{", text) == "University of Manchester (2020)"
+    assert as_written("University of Manchester (2020)}]", text) == "University of Manchester (2020)"
+    assert as_written("note [1]", text) == "note [1]"  # written so in the text: kept

@@ -1,16 +1,38 @@
-"""Documents for the context tests: real PDFs read with pypdfium2, texts split into paragraphs."""
+"""Documents for the context tests: real PDFs read with pypdfium2, texts split into paragraphs,
+and ``Source``, a document as a plan sees it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from longdoc.context.dense import DenseIndex
+from longdoc.context.lexical import LexicalIndex
 from longdoc.core.documents import Document
 from longdoc.parsing.base import DocumentBuilder
 
 # The shared eval/corpus folder sits beside the repository.
 SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document as a plan sees it (``PlanSource``), with the index and vectors it has stored."""
+
+    key: str
+    name: str
+    document: Document
+    tokens: int
+    index: LexicalIndex | None = None
+    vectors: DenseIndex | None = None
+
+    def stored_index(self) -> LexicalIndex | None:
+        return self.index
+
+    def stored_vectors(self) -> DenseIndex | None:
+        return self.vectors
 
 
 def shared_file(relative: str) -> Path:

@@ -6,11 +6,10 @@ paraphrase sharing no word with its answer is close to it, as with a real model.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from context_documents import text_document
+from context_documents import Source, text_document
 
 from longdoc.config import ContextSettings
 from longdoc.context.chunking import chunk_document
@@ -19,7 +18,6 @@ from longdoc.context.lexical import LexicalIndex
 from longdoc.context.plans import ContextPlanner, PlanRequest
 from longdoc.context.query import Turn
 from longdoc.context.tokens import TokenCounter
-from longdoc.core.documents import Document
 from longdoc.inference.base import Throughput
 from support.embedders import BrokenEmbedder, ConceptEmbedder
 
@@ -33,22 +31,6 @@ WARRANTY = "X1 owners get two years of limited warranty covering its motor."
 QUESTION = "What does the guarantee include?"  # no word in common with WARRANTY
 CARD = "Returns: the guarantee card must be included with the parcel."
 SETTINGS = ContextSettings(retrieve_opening_share=0)
-
-
-@dataclass(frozen=True)
-class Source:
-    key: str
-    name: str
-    document: Document
-    tokens: int
-    index: LexicalIndex
-    vectors: DenseIndex | None = None
-
-    def stored_index(self) -> LexicalIndex:
-        return self.index
-
-    def stored_vectors(self) -> DenseIndex | None:
-        return self.vectors
 
 
 class Unasked(Source):

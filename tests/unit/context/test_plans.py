@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from context_documents import Source
 
 from longdoc.config import ContextSettings
-from longdoc.context.lexical import LexicalIndex
 from longdoc.context.plans import (
     ContextPlanner,
     FullPlan,
@@ -29,18 +28,6 @@ DOCUMENTS = Path(__file__).resolve().parents[2] / "data" / "documents"
 FAST = Throughput(prompt_tokens_per_second=1e6, generate_tokens_per_second=1e6)
 CPU = Throughput(prompt_tokens_per_second=150, generate_tokens_per_second=30)
 PAGE_200_QUESTION = "In which version of R were wilcox_free() and signrank_free() added to Rmath.h?"
-
-
-@dataclass(frozen=True)
-class Source:
-    key: str
-    name: str
-    document: Document
-    tokens: int
-    index: LexicalIndex | None = None
-
-    def stored_index(self) -> LexicalIndex | None:
-        return self.index
 
 
 def source(counter: TokenCounter, name: str, document: Document, key: str | None = None) -> Source:

@@ -4,35 +4,22 @@ order or in parallel, notes combined to fit, progress reported, cancel honoured.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from context_documents import Source
 
 from longdoc.config import ContextSettings
-from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import MapReduceRun, Note, Progress, render_note
 from longdoc.context.plans import ContextPlanner, MapReducePlan, PlanRequest
 from longdoc.context.query import Turn
 from longdoc.context.tokens import TokenCounter
-from longdoc.core.documents import Document
 from longdoc.inference.base import Throughput
 from longdoc.inference.fake import FakeBackend
 from longdoc.parsing import parse_path
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "data" / "documents"
 QUESTION = "Summarise what the guide says about installation."
-
-
-@dataclass(frozen=True)
-class Source:
-    key: str
-    name: str
-    document: Document
-    tokens: int
-
-    def stored_index(self) -> LexicalIndex | None:
-        return None
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ DOCUMENTS = Path(__file__).parents[1] / "data" / "documents"
 CASES = [
     # (golden name, file, format)
     ("docx-officer-example", "officer-example.docx", "docx"),
-    ("docx-officer-landscape-empty", "officer-landscape.docx", "docx"),
+    ("docx-officer-landscape-header", "officer-landscape.docx", "docx"),
     ("xlsx-readxl-deaths", "readxl-deaths.xlsx", "xlsx"),
     ("xlsx-readxl-datasets", "readxl-datasets.xlsx", "xlsx"),
     ("xls-readxl-deaths", "readxl-deaths.xls", "xls"),

@@ -10,9 +10,11 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import longdoc
 
@@ -23,6 +25,22 @@ def child_environment(**extra: str) -> dict[str, str]:
     source_root = str(Path(longdoc.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def spawn_module(module: str, request: Path, work: Path, log: BinaryIO, **env: str) -> subprocess.Popen[bytes]:
+    """Start ``python -m module request`` in ``work``, its output into ``log``, in its own session
+    and process group so that a kill reaches any helper it starts. ``env`` adds variables."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, str(request)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=work,
+        # glibc reserves 64 MiB of address space per thread arena, which RLIMIT_AS counts; a few
+        # arenas are plenty for one child and leave the limit to real use
+        env=child_environment(MALLOC_ARENA_MAX="2", **env),
+        start_new_session=True,
+    )
 
 
 def signal_name(number: int) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from longdoc.config import ParsingSettings
 from longdoc.core.files import FileStatus
 from longdoc.core.jobs import Job
-from longdoc.core.processes import await_child, child_environment, describe_exit, kill_group
+from longdoc.core.processes import await_child, describe_exit, kill_group, spawn_module
 from longdoc.jobs.queue import JobQueue
 from longdoc.jobs.worker import PermanentJobError
 from longdoc.parsing.isolation import WORK_PREFIX
@@ -150,16 +150,8 @@ def embed_isolated(
             encoding="utf-8",
         )
         with (work / "child.log").open("wb") as log_file:
-            child = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(request)],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                cwd=work,
-                # one thread (the embedder's own choice too), and few malloc arenas under RLIMIT_AS
-                env=child_environment(MALLOC_ARENA_MAX="2", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1"),
-                start_new_session=True,
-            )
+            # one thread, as the embedder itself chooses
+            child = spawn_module(__name__, request, work, log_file, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
             code = _wait(child, seconds, stop or threading.Event())
         if code != 0 or not (work / VECTORS_FILE).exists():
             reason = work / FAILURE_FILE

@@ -1,7 +1,9 @@
 """DOCX: the body in XML order — headings from styles, lists with their markers, tables as Markdown.
 
-DOCX has no pages; explicit page breaks start a new Page. Headers and footers are page furniture
-and are left out; footnotes and endnotes follow the body, referenced as ``[^N]`` / ``[^eN]``.
+DOCX has no pages; explicit page breaks start a new Page. Headers and footers are read once each,
+not per page: a letterhead or a footer often holds the only mention of who wrote the document, so
+each distinct header opens the first page and each distinct footer follows the body. Footnotes and
+endnotes come last, referenced as ``[^N]`` / ``[^eN]``.
 Merged table cells keep their text in the first cell and leave the others empty.
 """
 
@@ -245,6 +247,23 @@ class _BodyWriter:
                 self.builder.mark_ocr()
                 self.page_has_text = True
 
+    def furniture(self, body: Any, kind: str) -> None:
+        """Each distinct header or footer (``kind``) the sections reference, once, in section order."""
+        seen: set[str] = set()
+        for reference in body.iter(f"{W}{kind}Reference"):
+            target = self.part.related_parts.get(reference.get(f"{R}id"))
+            root = getattr(target, "element", None)
+            runs = (" ".join(paragraph_runs(p).segments) for p in root.iter(f"{W}p")) if root is not None else ()
+            text = " ".join(" ".join(runs).split())
+            if any(c.isalpha() for c in text) and text not in seen:  # not a bare page number
+                seen.add(text)
+                body_part, self.part = self.part, target  # its images are the header's relations
+                try:
+                    self.walk(root)
+                finally:
+                    self.part = body_part
+        self.flush_list()
+
     def notes(self, kind: str, prefix: str) -> None:
         root = _part_element(self.part, kind)
         if root is None:
@@ -298,8 +317,11 @@ def parse_docx(request: ParseRequest, fmt: str) -> Document:
     builder = DocumentBuilder(fmt, title=title)
     builder.start_page()
     writer = _BodyWriter(document, request, builder)
-    writer.walk(document.element.body)
+    body = document.element.body
+    writer.furniture(body, "header")
+    writer.walk(body)
     writer.flush_list()
+    writer.furniture(body, "footer")
     writer.notes("footnotes", "")
     writer.notes("endnotes", "e")
     return builder.build()

@@ -17,8 +17,6 @@ import math
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -30,7 +28,7 @@ from typing import BinaryIO
 from longdoc.config import MB, ParsingSettings
 from longdoc.core.documents import Document, ParsingStrategy
 from longdoc.core.errors import ParseFailed
-from longdoc.core.processes import await_child, child_environment, kill_group, process_exists, signal_name
+from longdoc.core.processes import await_child, kill_group, process_exists, signal_name, spawn_module
 from longdoc.parsing.safety import size_text
 
 _STDERR_TAIL = 2000
@@ -150,17 +148,7 @@ def _run_child(
     size: int,
     stop: threading.Event,
 ) -> int:
-    child = subprocess.Popen(
-        [sys.executable, "-m", module, str(request)],
-        stdin=subprocess.DEVNULL,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        cwd=work,
-        # glibc reserves 64 MiB of address space per thread arena, which RLIMIT_AS counts; a few
-        # arenas are plenty for one parse and leave the limit to real use
-        env=child_environment(MALLOC_ARENA_MAX="2"),
-        start_new_session=True,  # its own session and group: a kill reaches any helper it starts
-    )
+    child = spawn_module(module, request, work, log_file)
     try:
         code = await_child(child, settings.wall_seconds, stop)
     except TimeoutError:

@@ -53,9 +53,9 @@ def test_body_keeps_xml_order_with_headings_lists_and_table() -> None:
     assert table.count("Merged cell") == 1
 
 
-def test_empty_body_gives_an_empty_document() -> None:
-    doc = parse(DOCUMENTS / "officer-landscape.docx")
-    assert doc.text == "" and doc.errors == [] and doc.format == "docx"
+def test_empty_body_leaves_only_the_header() -> None:
+    doc = parse(DOCUMENTS / "officer-landscape.docx")  # its footers hold only the page number
+    assert doc.text == "an example" and doc.errors == [] and doc.format == "docx"
 
 
 def test_zip_without_document_xml_is_named(tmp_path: Path) -> None:
@@ -111,6 +111,30 @@ def test_explicit_page_breaks_start_pages(tmp_path: Path) -> None:
         "First\n\nOn page one.",
         "On page two.",
         "On page three.",
+    ]
+
+
+def test_headers_and_footers_are_read_once_each(tmp_path: Path) -> None:
+    """A letterhead often names the only seller an invoice has; it opens the document once, not
+    per page, and a footer follows the body once; a bare page number is left out."""
+    import docx
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Atelier Lumière SARL · 12 rue des Tanneurs, Lyon"
+    section.footer.paragraphs[0].text = "IBAN FR76 3000 4000"
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].text = "Atelier Lumière SARL · 12 rue des Tanneurs, Lyon"
+    section.first_page_footer.paragraphs[0].text = "7"
+    document.add_paragraph("Facture F-2024-69106")
+    document.add_page_break()
+    document.add_paragraph("Total TTC 347,67 €")
+    path = tmp_path / "letterhead.docx"
+    document.save(str(path))
+    doc = parse(path)
+    assert [doc.page_text(p) for p in doc.pages] == [
+        "Atelier Lumière SARL · 12 rue des Tanneurs, Lyon\n\nFacture F-2024-69106",
+        "Total TTC 347,67 €\n\nIBAN FR76 3000 4000",
     ]
 
 

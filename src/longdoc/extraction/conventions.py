@@ -7,7 +7,9 @@ document's own unambiguous writing decides first: a date whose first number cann
 dots and ending in a decimal comma ("1.299,00"). The two habits go together, so a document that
 shows one ("347,67 €") but writes only ambiguous dates ("12/04/2024") reads them day first. When
 it shows neither, its language decides: more of the common words of those five languages than of
-English's means European conventions.
+English's means European conventions. Above all of that, the caller's own words decide: an
+instruction or a field description that says how the documents write dates ("dates are printed
+day first", "DD/MM/YYYY", "日/月/年") is believed over anything the text shows.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ _DECIMAL_COMMA = re.compile(
     r"(?<![\d.,])\d{1,3}(?:\.\d{3})+,\d{1,2}(?!\d)|(?<![\d.,])\d+,\d{1,2}\s?(?:€|EUR)"
 )
 _DECIMAL_POINT = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+\.\d{1,2}(?!\d)")
+# How a caller says the documents write dates: day first, or month first. An ISO output format
+# ("YYYY-MM-DD") says how to answer, not how the documents write, so "MM-DD" after a year is not it.
+_TOLD_DAY_FIRST = re.compile(
+    r"day[- ]first|\bDD?[/.-]MM?(?:[/.-]YY|\b)|\bday[/.-]month\b|日\s*[/.-]\s*月|日月年", re.IGNORECASE
+)
+_TOLD_MONTH_FIRST = re.compile(
+    r"month[- ]first|(?<![Yy][/.-])\bMM?[/.-]DD?(?:[/.-]YY|\b)|\bmonth[/.-]day\b|月\s*[/.-]\s*日\s*[/.-]\s*年|月日年",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\W\d_]+")
 # Frequent words of each language that English does not share (nor "de"/"la", which it borrows).
 _ENGLISH = frozenset(
@@ -42,8 +53,17 @@ class Conventions:
     decimal_comma: bool = False  # "1.299,50": a comma before the decimals, dots between thousands
 
 
-def conventions_of(text: str) -> Conventions:
-    """The conventions ``text`` writes by, as far as it shows them; US/English ones otherwise."""
+def told_day_first(words: str) -> bool | None:
+    """Whether the caller's ``words`` (an instruction, field descriptions) say the documents write
+    a date's day first (True) or its month first (False); None when they say neither, or both."""
+    day, month = bool(_TOLD_DAY_FIRST.search(words)), bool(_TOLD_MONTH_FIRST.search(words))
+    return day if day != month else None
+
+
+def conventions_of(text: str, day_first: bool | None = None) -> Conventions:
+    """The conventions ``text`` writes by, as far as it shows them; US/English ones otherwise.
+    ``day_first``, when the caller said so (``told_day_first``), decides the dates alone: a
+    Malaysian receipt writes its dates day first and its decimals with a point."""
     sample = text[:SAMPLE_CHARACTERS]
     day_votes = month_votes = 0
     for first, separator, second, _year in _NUMERIC_DATE.findall(sample):
@@ -56,9 +76,9 @@ def conventions_of(text: str) -> Conventions:
     words = [w.lower() for w in _WORD.findall(sample)]
     european = sum(w in _EUROPEAN for w in words) > sum(w in _ENGLISH for w in words)
     # the two habits go together: a document showing only one of them follows the other too
-    day_first = day_votes > month_votes if day_votes != month_votes else None
+    shown_day_first = day_votes > month_votes if day_votes != month_votes else None
     decimal_comma = comma_votes > point_votes if comma_votes != point_votes else None
     return Conventions(
-        day_first=next(v for v in (day_first, decimal_comma, european) if v is not None),
-        decimal_comma=next(v for v in (decimal_comma, day_first, european) if v is not None),
+        day_first=next(v for v in (day_first, shown_day_first, decimal_comma, european) if v is not None),
+        decimal_comma=next(v for v in (decimal_comma, shown_day_first, european) if v is not None),
     )

@@ -29,7 +29,7 @@ from longdoc.context.map_reduce import Progress, location
 from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.documents.ready import ReadyDocument
-from longdoc.extraction.conventions import conventions_of
+from longdoc.extraction.conventions import conventions_of, told_day_first
 from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
@@ -37,6 +37,7 @@ from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objec
 from longdoc.extraction.normalise import conform
 from longdoc.extraction.profiles import NO_PROFILE, Profile
 from longdoc.extraction.repair import mend_codes
+from longdoc.extraction.rows import unshared
 from longdoc.extraction.schema import TargetSchema, part_schema
 from longdoc.extraction.validation import (
     complete_object,
@@ -96,7 +97,8 @@ class DocumentExtraction:
         self._backend = backend
         self._settings = settings
         self._schema = part_schema(job.target)
-        self._conventions = [conventions_of(d.document.text) for d in job.documents]
+        told = told_day_first(" ".join([job.instruction, *_descriptions(job.target.schema)]))
+        self._conventions = [conventions_of(d.document.text, told) for d in job.documents]
         self._needed = needed_fields(job.target.item_schema)
         self._notes: list[str] = []
         self._failed: list[PartResult] = []
@@ -232,12 +234,13 @@ class DocumentExtraction:
         text = document.document.text
         window = NormalisedText(text[part.start : part.end])
         item_schema = job.target.item_schema
-        raw = value if job.target.is_array else [value]
-        items: list[Item] = []
         part_text = text[part.start : part.end]
+        raw = spelt_as_written(value if job.target.is_array else [value], part_text)
+        raw = unshared(raw, {"items": item_schema}, part_text)
+        items: list[Item] = []
         conventions = self._conventions[part.source]
         for surface in raw:
-            surface = job.profile.refine(spelt_as_written(surface, part_text), part_text, text)
+            surface = job.profile.refine(surface, part_text, text)
             if _empty(surface):
                 continue
             sources = list(self._ground(surface, window, part, document))
@@ -366,6 +369,18 @@ def _leaves(value: Any) -> Iterator[str]:
             yield from _leaves(v)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         yield str(value)
+
+
+def _descriptions(schema: Any) -> Iterator[str]:
+    """Every ``description`` in ``schema``, at any depth."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("description"), str):
+            yield schema["description"]
+        for value in schema.values():
+            yield from _descriptions(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _descriptions(value)
 
 
 def _whole(item: Item) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from longdoc.extraction.conventions import Conventions, conventions_of
+from longdoc.extraction.conventions import Conventions, conventions_of, told_day_first
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,28 @@ from longdoc.extraction.conventions import Conventions, conventions_of
 )
 def test_a_documents_conventions(text: str, conventions: Conventions) -> None:
     assert conventions_of(text) == conventions
+
+
+@pytest.mark.parametrize(
+    ("words", "day_first"),
+    [
+        ("This is a scanned Malaysian receipt (dates are printed day first). Extract the date.", True),
+        ("读取这张扫描的收据（马来西亚，日期为日/月/年），提取日期（YYYY-MM-DD）", True),
+        ("the order date as written (DD/MM/YYYY)", True),
+        ("dates in the source are MM/DD/YY", False),
+        ("a US form: month first", False),
+        ("receipt date, YYYY-MM-DD", None),  # how to answer, not how the documents write
+        ("Extract the company name, the date and the total.", None),
+        ("day first or MM/DD, whichever", None),  # both: the documents decide
+    ],
+)
+def test_what_the_caller_says_about_dates(words: str, day_first: bool | None) -> None:
+    assert told_day_first(words) is day_first
+
+
+def test_the_callers_word_decides_the_dates_alone() -> None:
+    receipt = "WARAKUYA PERMAS CITY SDN BHD\n10/03/2018 19:02\nTOTAL 1,057.80"
+    assert conventions_of(receipt) == Conventions()
+    assert conventions_of(receipt, day_first=True) == Conventions(day_first=True, decimal_comma=False)
+    # what the caller says wins over what the text shows
+    assert conventions_of("Rechnung vom 25/12/2023", day_first=False).day_first is False

@@ -198,6 +198,50 @@ def test_lengths_of_time_and_european_dates_through_the_pipeline(extract: Extrac
     }
 
 
+def test_a_field_description_saying_day_first_reads_the_dates_so(extract: Extract) -> None:
+    text = "WARAKUYA PERMAS CITY SDN BHD\nDate: 10/03/2018 19:02\nTOTAL 1,057.80"
+    schema = {
+        "type": "object",
+        "properties": {
+            "date": {
+                "type": "string",
+                "description": "receipt date as printed (DD/MM/YYYY), answered YYYY-MM-DD",
+            },
+            "total": {"type": "number"},
+        },
+    }
+    answer, _parts = extract([text], schema, lambda part: {"date": "10/03/2018", "total": "1,057.80"})
+    assert (answer["date"], answer["total"]) == ("2018-03-10", 1057.8)
+
+
+def test_a_value_copied_to_every_row_stays_on_its_own(extract: Extract) -> None:
+    text = (
+        "Facture F-1\n| Article | Qté | Capacité |\n|---|---|---|\n| Batterie externe | 2 | 10000 mAh |\n"
+        "| Câble USB-C | 5 |  |\n| Lampe de bureau | 1 |  |"
+    )
+    line = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "quantity": {"type": "integer"},
+            "capacity_mah": {"type": ["number", "null"]},
+        },
+    }
+    schema = {
+        "type": "object",
+        "properties": {"number": {"type": "string"}, "items": {"type": "array", "items": line}},
+    }
+    said = {
+        "number": "F-1",
+        "items": [
+            {"name": n, "quantity": q, "capacity_mah": "10000 mAh"}
+            for n, q in (("Batterie externe", "2"), ("Câble USB-C", "5"), ("Lampe de bureau", "1"))
+        ],
+    }
+    answer, _parts = extract([text], schema, lambda part: said)
+    assert [i["capacity_mah"] for i in answer["items"]] == [10000, None, None]
+
+
 def test_two_jobs_with_one_title_through_the_pipeline(extract: Extract) -> None:
     text = "Experience. Software Engineer at Acme, 2019. Software Engineer at Globex, 2021."
     schema = {

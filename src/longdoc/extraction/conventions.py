@@ -9,7 +9,8 @@ shows one ("347,67 €") but writes only ambiguous dates ("12/04/2024") reads th
 it shows neither, its language decides: more of the common words of those five languages than of
 English's means European conventions. Above all of that, the caller's own words decide: an
 instruction or a field description that says how the documents write dates ("dates are printed
-day first", "DD/MM/YYYY", "日/月/年") is believed over anything the text shows.
+day first", "DD/MM/YYYY", "日/月/年") or decimals ("decimal commas") is believed over anything
+the text shows (``told``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ _TOLD_MONTH_FIRST = re.compile(
     r"month[- ]first|(?<![Yy][/.-])\bMM?[/.-]DD?(?:[/.-]YY|\b)|\bmonth[/.-]day\b|月\s*[/.-]\s*日\s*[/.-]\s*年|月日年",
     re.IGNORECASE,
 )
+_TOLD_DECIMAL_COMMA = re.compile(r"decimal[- ]commas?\b|\bcomma as (?:the |a )?decimal", re.IGNORECASE)
+_TOLD_DECIMAL_POINT = re.compile(
+    r"decimal[- ](?:points?|dots?)\b|\b(?:point|dot) as (?:the |a )?decimal", re.IGNORECASE
+)
 _WORD = re.compile(r"[^\W\d_]+")
 # Frequent words of each language that English does not share (nor "de"/"la", which it borrows).
 _ENGLISH = frozenset(
@@ -53,17 +58,32 @@ class Conventions:
     decimal_comma: bool = False  # "1.299,50": a comma before the decimals, dots between thousands
 
 
-def told_day_first(words: str) -> bool | None:
-    """Whether the caller's ``words`` (an instruction, field descriptions) say the documents write
-    a date's day first (True) or its month first (False); None when they say neither, or both."""
-    day, month = bool(_TOLD_DAY_FIRST.search(words)), bool(_TOLD_MONTH_FIRST.search(words))
-    return day if day != month else None
+@dataclass(frozen=True)
+class Told:
+    """What the caller's words say of the documents' habits; None where they say nothing (or both)."""
+
+    day_first: bool | None = None
+    decimal_comma: bool | None = None
 
 
-def conventions_of(text: str, day_first: bool | None = None) -> Conventions:
+def told(words: str) -> Told:
+    """What an instruction and field descriptions say about how the documents write numeric
+    dates ("day first", "DD/MM/YYYY", "日/月/年"; "month first", "MM/DD/YY") and decimals
+    ("decimal commas"; "decimal point")."""
+    return Told(
+        _either(_TOLD_DAY_FIRST.search(words), _TOLD_MONTH_FIRST.search(words)),
+        _either(_TOLD_DECIMAL_COMMA.search(words), _TOLD_DECIMAL_POINT.search(words)),
+    )
+
+
+def _either(yes: object, no: object) -> bool | None:
+    return bool(yes) if bool(yes) != bool(no) else None
+
+
+def conventions_of(text: str, caller: Told = Told()) -> Conventions:
     """The conventions ``text`` writes by, as far as it shows them; US/English ones otherwise.
-    ``day_first``, when the caller said so (``told_day_first``), decides the dates alone: a
-    Malaysian receipt writes its dates day first and its decimals with a point."""
+    What the ``caller`` said decides each habit on its own: a Malaysian receipt writes its dates
+    day first and its decimals with a point."""
     sample = text[:SAMPLE_CHARACTERS]
     day_votes = month_votes = 0
     for first, separator, second, _year in _NUMERIC_DATE.findall(sample):
@@ -79,6 +99,12 @@ def conventions_of(text: str, day_first: bool | None = None) -> Conventions:
     shown_day_first = day_votes > month_votes if day_votes != month_votes else None
     decimal_comma = comma_votes > point_votes if comma_votes != point_votes else None
     return Conventions(
-        day_first=next(v for v in (day_first, shown_day_first, decimal_comma, european) if v is not None),
-        decimal_comma=next(v for v in (decimal_comma, shown_day_first, european) if v is not None),
+        day_first=next(
+            v
+            for v in (caller.day_first, shown_day_first, caller.decimal_comma, decimal_comma, european)
+            if v is not None
+        ),
+        decimal_comma=next(
+            v for v in (caller.decimal_comma, decimal_comma, shown_day_first, european) if v is not None
+        ),
     )

@@ -29,7 +29,7 @@ from longdoc.context.map_reduce import Progress, location
 from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.documents.ready import ReadyDocument
-from longdoc.extraction.conventions import conventions_of, told_day_first
+from longdoc.extraction.conventions import conventions_of, told
 from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
@@ -97,8 +97,8 @@ class DocumentExtraction:
         self._backend = backend
         self._settings = settings
         self._schema = part_schema(job.target)
-        told = told_day_first(" ".join([job.instruction, *_descriptions(job.target.schema)]))
-        self._conventions = [conventions_of(d.document.text, told) for d in job.documents]
+        caller = told(" ".join([job.instruction, *_descriptions(job.target.schema)]))
+        self._conventions = [conventions_of(d.document.text, caller) for d in job.documents]
         self._needed = needed_fields(job.target.item_schema)
         self._notes: list[str] = []
         self._failed: list[PartResult] = []

@@ -1,6 +1,6 @@
 import pytest
 
-from longdoc.extraction.conventions import Conventions, conventions_of, told_day_first
+from longdoc.extraction.conventions import Conventions, Told, conventions_of, told
 
 
 @pytest.mark.parametrize(
@@ -40,12 +40,26 @@ def test_a_documents_conventions(text: str, conventions: Conventions) -> None:
     ],
 )
 def test_what_the_caller_says_about_dates(words: str, day_first: bool | None) -> None:
-    assert told_day_first(words) is day_first
+    assert told(words).day_first is day_first
 
 
-def test_the_callers_word_decides_the_dates_alone() -> None:
+@pytest.mark.parametrize(
+    ("words", "decimal_comma"),
+    [
+        ("This German (Germany) document uses day-first dates and decimal commas.", True),
+        ("amounts are written with a comma as the decimal separator", True),
+        ("prices use a decimal point", False),
+        ("Convert amounts to plain numbers.", None),
+    ],
+)
+def test_what_the_caller_says_about_decimals(words: str, decimal_comma: bool | None) -> None:
+    assert told(words).decimal_comma is decimal_comma
+
+
+def test_the_callers_word_decides_each_habit() -> None:
     receipt = "WARAKUYA PERMAS CITY SDN BHD\n10/03/2018 19:02\nTOTAL 1,057.80"
     assert conventions_of(receipt) == Conventions()
-    assert conventions_of(receipt, day_first=True) == Conventions(day_first=True, decimal_comma=False)
+    assert conventions_of(receipt, Told(day_first=True)) == Conventions(day_first=True, decimal_comma=False)
     # what the caller says wins over what the text shows
-    assert conventions_of("Rechnung vom 25/12/2023", day_first=False).day_first is False
+    assert conventions_of("Rechnung vom 25/12/2023", Told(day_first=False)).day_first is False
+    assert conventions_of("Summe 1,299.00", Told(decimal_comma=True)) == Conventions(True, True)

@@ -4,7 +4,7 @@ A small model asked for an ``effective_date`` often answers "2017-02-10" where t
 "February 10, 2017" or "10th day of February, 2017". ``parse_date`` reads one value;
 ``find_dates`` lists the dates written in a text with their offsets, so grounding can match the
 two by the day they name. A date starting with its year ("2024-03-01", "2024/03/01",
-"2024年3月1日") gives month then day. Other numeric dates give the day first in a document
+"2024年3月1日") gives month then day; ``parse_month`` reads a month of a year ("Sep 2024"). Other numeric dates give the day first in a document
 written by European conventions (``day_first``, see ``conventions``) and the month first
 otherwise, unless the number read as the month cannot be one. Month names are read in English,
 German, French, Italian, Spanish and Dutch ("3. April 2024", "1er mars 2024", "3 de abril de 2024").
@@ -48,6 +48,16 @@ _NAMED = [
         r"(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]",  # 2017年2月10日
     )
 ]
+# A month of a year, alone: Sep 2024, September, 2024, 09/2024, 2024-09, 2024年9月.
+_MONTH_OF_YEAR = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"^{_MONTH},?\s+{_YEAR}$",
+        r"^(?P<month>\d{1,2})\s*[/.-]\s*(?P<year>\d{4})$",
+        r"^(?P<year>\d{4})\s*[/.-]\s*(?P<month>\d{1,2})$",
+        r"^(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]$",
+    )
+]
 # 02/10/2017, 2/10/17, 10.02.2017: which number is the day depends on the document.
 _NUMERIC = re.compile(r"\b(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-](?P<year>\d{4}|\d{2})\b")
 
@@ -55,6 +65,20 @@ _NUMERIC = re.compile(r"\b(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-](?P<yea
 def parse_date(value: str, day_first: bool = False) -> date | None:
     """The day ``value`` names when it is nothing but a date; else None."""
     return alone(value, lambda text: find_dates(text, day_first))
+
+
+def parse_month(value: str, day_first: bool = False) -> tuple[int, int] | None:
+    """The (year, month) ``value`` names when it is nothing but a month of a year ("Sep 2024",
+    "09/2024", "2024年9月") or a date ("2024-09-15"); else None."""
+    stripped = value.strip().rstrip(".")
+    for pattern in _MONTH_OF_YEAR:
+        found = pattern.match(stripped)
+        if found is not None:
+            month = found.group("month")
+            number = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."))
+            return (int(found.group("year")), number) if number is not None and 1 <= number <= 12 else None
+    day = parse_date(value, day_first)
+    return (day.year, day.month) if day is not None else None
 
 
 def find_dates(text: str, day_first: bool = False) -> Iterator[tuple[date, int, int]]:

@@ -9,7 +9,8 @@ amount of money, since "m" and "k" after other numbers are units (metres, kilogr
 "." and "," marks the decimals: the last of the two when both are written; otherwise the
 document's conventions decide a lone separator followed by three digits ("1,299" / "1.299").
 A string field with ``format: date``, or a description asking for YYYY-MM-DD, gets the ISO date
-the value names ("03/04/2024" in a German document → "2024-04-03"); a string field the
+the value names ("03/04/2024" in a German document → "2024-04-03"), one whose description asks
+for YYYY-MM the month it names ("Sep 2024" → "2024-09"); a string field the
 instruction asks to write as a plain number gets its digits ("8999"); ``null`` stays ``null``.
 """
 
@@ -21,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from longdoc.extraction.conventions import Conventions
-from longdoc.extraction.dates import parse_date
+from longdoc.extraction.dates import parse_date, parse_month
 
 _CURRENCY = re.compile(
     r"(?:US\$|HK\$|NT\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|CHF|yuan|dollars?|euros?|[¥￥$€£₩₹元圆块円]|人民币|美元|欧元|日元)",
@@ -98,6 +99,11 @@ def wants_iso_date(schema: dict[str, Any]) -> bool:
     return schema.get("format") == "date" or "YYYY-MM-DD" in str(schema.get("description", "")).upper()
 
 
+def wants_iso_month(schema: dict[str, Any]) -> bool:
+    """Whether a string field's description spells out a month of a year, "YYYY-MM"."""
+    return re.search(r"YYYY-MM(?!-DD)", str(schema.get("description", "")).upper()) is not None
+
+
 def plain_digits(text: Any, decimal_comma: bool = False) -> str | None:
     """A number written without currency or separators, as a string ("¥8,999" → "8999")."""
     number = parse_number(text, decimal_comma)
@@ -150,6 +156,9 @@ def conform(
         if wants_iso_date(schema):
             day = parse_date(value, conventions.day_first)
             return day.isoformat() if day is not None else value or None
+        if wants_iso_month(schema):
+            month = parse_month(value, conventions.day_first)
+            return f"{month[0]:04d}-{month[1]:02d}" if month is not None else value or None
         return value or None
     return str(value) if "string" in kinds else value
 

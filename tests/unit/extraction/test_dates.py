@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from longdoc.extraction.dates import find_dates, parse_date
+from longdoc.extraction.dates import find_dates, parse_date, parse_month
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,21 @@ def test_a_two_digit_year_after_a_month_name_but_not_an_hour() -> None:
     assert [d for d, _, _ in find_dates("28 Mar 18 18:32:36", day_first=True)] == [date(2018, 3, 28)]
     assert [d for d, _, _ in find_dates("28-MAR-2018")] == [date(2018, 3, 28)]
     assert list(find_dates("opens 28 Mar 18:30")) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "month"),
+    [
+        ("Sep 2024", (2024, 9)),
+        ("September, 2024", (2024, 9)),
+        ("09/2024", (2024, 9)),
+        ("2024-09", (2024, 9)),
+        ("2024年9月", (2024, 9)),
+        ("mars 2021", (2021, 3)),
+        ("2024-09-15", (2024, 9)),
+        ("Present", None),
+        ("13/2024", None),
+    ],
+)
+def test_a_month_of_a_year(written: str, month: tuple[int, int] | None) -> None:
+    assert parse_month(written) == month

@@ -36,3 +36,12 @@ def test_plain_digits_and_conform() -> None:
     assert conform(
         {"price": "¥8,999"}, {"properties": {"price": {"type": "string"}}}, frozenset({"price"})
     ) == {"price": "8999"}
+
+
+def test_a_description_asking_for_yyyy_mm_gets_the_month() -> None:
+    start = {"type": "string", "description": "YYYY-MM"}
+    end = {"type": "string", "description": 'YYYY-MM or "present"'}
+    assert conform("Sep 2024", start) == "2024-09"
+    assert conform("Present", end) == "Present"
+    assert conform("Sep 2024", {"type": "string", "description": "YYYY-MM-DD"}) == "Sep 2024"  # no day
+    assert conform("Sep 2024", {"type": "string"}) == "Sep 2024"

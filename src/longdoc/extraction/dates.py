@@ -67,6 +67,13 @@ def parse_date(value: str, day_first: bool = False) -> date | None:
     return alone(value, lambda text: find_dates(text, day_first))
 
 
+def only_date(value: str, day_first: bool = False) -> date | None:
+    """The day ``value`` names when it writes one date among other words ("10/03/2018 5:41:06
+    PAX NO: 4"); None when it writes none, or several."""
+    days = {day for day, _start, _end in find_dates(value, day_first)}
+    return days.pop() if len(days) == 1 else None
+
+
 def parse_month(value: str, day_first: bool = False) -> tuple[int, int] | None:
     """The (year, month) ``value`` names when it is nothing but a month of a year ("Sep 2024",
     "09/2024", "2024年9月") or a date ("2024-09-15"); else None."""

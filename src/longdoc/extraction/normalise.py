@@ -9,7 +9,8 @@ amount of money, since "m" and "k" after other numbers are units (metres, kilogr
 "." and "," marks the decimals: the last of the two when both are written; otherwise the
 document's conventions decide a lone separator followed by three digits ("1,299" / "1.299").
 A string field with ``format: date``, or a description asking for YYYY-MM-DD, gets the ISO date
-the value names ("03/04/2024" in a German document → "2024-04-03"), one whose description asks
+the value names ("03/04/2024" in a German document → "2024-04-03"; the one date of "Date:
+10/03/2018 5:41:06 PAX NO: 4"), one whose description asks
 for YYYY-MM the month it names ("Sep 2024" → "2024-09"); a string field the
 instruction asks to write as a plain number gets its digits ("8999"); ``null`` stays ``null``.
 """
@@ -22,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from longdoc.extraction.conventions import Conventions
-from longdoc.extraction.dates import parse_date, parse_month
+from longdoc.extraction.dates import only_date, parse_date, parse_month
 
 _CURRENCY = re.compile(
     r"(?:US\$|HK\$|NT\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|CHF|yuan|dollars?|euros?|[¥￥$€£₩₹元圆块円]|人民币|美元|欧元|日元)",
@@ -154,7 +155,7 @@ def conform(
         if name in plain:
             return plain_digits(value, conventions.decimal_comma)
         if wants_iso_date(schema):
-            day = parse_date(value, conventions.day_first)
+            day = parse_date(value, conventions.day_first) or only_date(value, conventions.day_first)
             return day.isoformat() if day is not None else value or None
         if wants_iso_month(schema):
             month = parse_month(value, conventions.day_first)

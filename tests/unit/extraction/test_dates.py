@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from longdoc.extraction.dates import find_dates, parse_date, parse_month
+from longdoc.extraction.dates import find_dates, only_date, parse_date, parse_month
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,9 @@ def test_a_two_digit_year_after_a_month_name_but_not_an_hour() -> None:
 )
 def test_a_month_of_a_year(written: str, month: tuple[int, int] | None) -> None:
     assert parse_month(written) == month
+
+
+def test_the_one_date_among_other_words() -> None:
+    assert only_date("10/03/2018 5:41:06 PAX NO: 4", day_first=True) == date(2018, 3, 10)
+    assert only_date("from 1 May 2020 to 30 April 2021") is None  # two dates: no telling which
+    assert only_date("Present") is None

@@ -1,5 +1,6 @@
 import pytest
 
+from longdoc.extraction.conventions import Conventions
 from longdoc.extraction.normalise import conform, parse_number, plain_digits
 
 
@@ -45,3 +46,11 @@ def test_a_description_asking_for_yyyy_mm_gets_the_month() -> None:
     assert conform("Present", end) == "Present"
     assert conform("Sep 2024", {"type": "string", "description": "YYYY-MM-DD"}) == "Sep 2024"  # no day
     assert conform("Sep 2024", {"type": "string"}) == "Sep 2024"
+
+
+def test_a_date_field_takes_the_one_date_its_value_writes() -> None:
+    field = {"type": "string", "description": "receipt date, YYYY-MM-DD"}
+    assert (
+        conform("10/03/2018 5:41:06 PAX NO: 4", field, conventions=Conventions(day_first=True))
+        == "2018-03-10"
+    )

@@ -39,6 +39,7 @@ from longdoc.extraction.profiles import NO_PROFILE, Profile
 from longdoc.extraction.repair import mend_codes
 from longdoc.extraction.rows import unshared
 from longdoc.extraction.schema import TargetSchema, part_schema
+from longdoc.extraction.siblings import without_siblings
 from longdoc.extraction.validation import (
     complete_object,
     needed_fields,
@@ -236,7 +237,7 @@ class DocumentExtraction:
         item_schema = job.target.item_schema
         part_text = text[part.start : part.end]
         raw = spelt_as_written(value if job.target.is_array else [value], part_text)
-        raw = unshared(raw, {"items": item_schema}, part_text)
+        raw = without_siblings(unshared(raw, {"items": item_schema}, part_text))
         items: list[Item] = []
         conventions = self._conventions[part.source]
         for surface in raw:

@@ -44,6 +44,7 @@ from longdoc.extraction.validation import (
     complete_object,
     needed_fields,
     salvage_array,
+    salvage_object,
     valid_items,
     validation_problem,
 )
@@ -178,8 +179,9 @@ class DocumentExtraction:
             result.completion_tokens += answer.usage.completion_tokens
             log.debug("extraction part %d pass %d: %s", part.number, _pass + 1, answer.text)
             value, problem = schema_problem(answer.text, self._schema)
-            if problem is not None and job.target.is_array:
-                value, problem = salvage_array(answer.text, self._schema)
+            if problem is not None:
+                salvage = salvage_array if job.target.is_array else salvage_object
+                value, problem = salvage(answer.text, self._schema)
             if problem is not None:
                 result.failed = result.failed if result.items else problem
                 return result

@@ -21,8 +21,38 @@ def salvage_array(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
     stripped = text.strip()
     if not stripped.startswith("["):
         return None, "not a JSON array"
-    depth, in_string, escaped, last_end = 0, False, False, -1
-    for i, c in enumerate(stripped):
+    cut = _last_cut(stripped, 1)
+    if cut is None:
+        return [], None
+    return schema_problem(stripped[: cut[0]] + "]", schema)
+
+
+def salvage_object(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
+    """What a JSON object cut short (``max_tokens``, often a small model repeating one list
+    element) holds up to its last complete list element or nested object, closed there; the
+    fields it never reached are null. ``{"name": "A", "jobs": [{…}, {…}, {"ti`` →
+    ``{"name": "A", "jobs": [{…}, {…}], "education": null}``."""
+    stripped = text.strip()
+    cut = _last_cut(stripped, 2) if stripped.startswith("{") else None
+    if cut is None:
+        return None, "not a JSON object"
+    end, still_open = cut
+    closed = stripped[:end] + "".join("]" if c == "[" else "}" for c in reversed(still_open))
+    value, problem = schema_problem(closed, {"type": "object"})
+    if problem is not None:
+        return None, problem
+    for name in schema.get("required", []):
+        value.setdefault(name, None)
+    return schema_problem(json.dumps(value, ensure_ascii=False), schema)
+
+
+def _last_cut(text: str, most_open: int) -> tuple[int, str] | None:
+    """Where the last value ends that leaves between one and ``most_open`` brackets open (the
+    offset after it) and those brackets; None if none ends."""
+    stack: list[str] = []
+    in_string, escaped = False, False
+    cut: tuple[int, str] | None = None
+    for i, c in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -33,14 +63,12 @@ def salvage_array(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
         elif c == '"':
             in_string = True
         elif c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
-            if depth == 1:
-                last_end = i
-    if last_end < 0:
-        return [], None
-    return schema_problem(stripped[: last_end + 1] + "]", schema)
+            stack.append(c)
+        elif c in "]}" and stack:
+            stack.pop()
+            if 1 <= len(stack) <= most_open:
+                cut = (i + 1, "".join(stack))
+    return cut
 
 
 def valid_items(items: Sequence[Item], array_schema: dict[str, Any]) -> tuple[list[Item], int]:

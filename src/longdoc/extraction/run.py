@@ -34,9 +34,9 @@ from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
-from longdoc.extraction.normalise import conform
+from longdoc.extraction.normalise import conform, wants_iso_date
 from longdoc.extraction.profiles import NO_PROFILE, Profile
-from longdoc.extraction.repair import mend_codes
+from longdoc.extraction.repair import mend_codes, mend_dates
 from longdoc.extraction.rows import unshared
 from longdoc.extraction.schema import TargetSchema, part_schema
 from longdoc.extraction.siblings import without_siblings
@@ -102,6 +102,8 @@ class DocumentExtraction:
         caller = told(" ".join([job.instruction, *_descriptions(job.target.schema)]))
         self._conventions = [conventions_of(d.document.text, caller) for d in job.documents]
         self._needed = needed_fields(job.target.item_schema)
+        properties = job.target.item_schema.get("properties", {})
+        self._needed_dates = [n for n in self._needed if wants_iso_date(properties[n])]
         self._notes: list[str] = []
         self._failed: list[PartResult] = []
 
@@ -251,6 +253,12 @@ class DocumentExtraction:
                 for name, code, start, end in mend_codes(surface, sources, part_text, part.start):
                     surface = {**surface, name: code}
                     sources.append(self._source(name, start, end, "fuzzy", document))
+            if isinstance(surface, dict):
+                for name, day, start, end in mend_dates(
+                    surface, sources, part_text, part.start, self._needed_dates, conventions.day_first
+                ):
+                    surface = {**surface, name: day}
+                    sources.append(self._source(name, start, end, "exact", document))
             if self._settings.drop_ungrounded and isinstance(surface, dict) and not job.target.is_array:
                 surface = supported(surface, sources, self._needed)
                 if _empty(surface):

@@ -32,6 +32,13 @@ def parse(path: Path, **kwargs: object) -> object:
     return DocxBackend().parse(ParseRequest(path=path, **kwargs))  # type: ignore[arg-type]
 
 
+def page_texts(document: object, path: Path) -> list[str]:
+    """The text of each page of a python-docx ``document`` saved at ``path`` and parsed."""
+    document.save(str(path))  # type: ignore[attr-defined]
+    doc = parse(path)
+    return [doc.page_text(p) for p in doc.pages]  # type: ignore[attr-defined]
+
+
 def test_body_keeps_xml_order_with_headings_lists_and_table() -> None:
     doc = parse(EXAMPLE)
     assert [(h.level, h.text) for h in doc.headings] == [
@@ -104,10 +111,7 @@ def test_explicit_page_breaks_start_pages(tmp_path: Path) -> None:
     document.add_paragraph("On page two.")
     document.add_page_break()
     document.add_paragraph("On page three.")
-    path = tmp_path / "breaks.docx"
-    document.save(str(path))
-    doc = parse(path)
-    assert [doc.page_text(p) for p in doc.pages] == [
+    assert page_texts(document, tmp_path / "breaks.docx") == [
         "First\n\nOn page one.",
         "On page two.",
         "On page three.",
@@ -129,10 +133,7 @@ def test_headers_and_footers_are_read_once_each(tmp_path: Path) -> None:
     document.add_paragraph("Facture F-2024-69106")
     document.add_page_break()
     document.add_paragraph("Total TTC 347,67 €")
-    path = tmp_path / "letterhead.docx"
-    document.save(str(path))
-    doc = parse(path)
-    assert [doc.page_text(p) for p in doc.pages] == [
+    assert page_texts(document, tmp_path / "letterhead.docx") == [
         "Atelier Lumière SARL · 12 rue des Tanneurs, Lyon\n\nFacture F-2024-69106",
         "Total TTC 347,67 €\n\nIBAN FR76 3000 4000",
     ]

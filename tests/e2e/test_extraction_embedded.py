@@ -69,7 +69,11 @@ def manual(
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[openai.OpenAI]:
     require_embedded_model()
-    server = LongdocServer(tmp_path_factory.mktemp("extract") / "data").start()
+    # the default idle poll: the suite's 0.1 s poll wakes the job workers often enough to slow the
+    # model by a quarter on 2 cores, and the time printed here should be what a user sees
+    server = LongdocServer(
+        tmp_path_factory.mktemp("extract") / "data", env={"LONGDOC_JOBS__POLL_SECONDS": "0.5"}
+    ).start()
     yield openai_client(server)
     server.stop()
 

@@ -38,7 +38,7 @@ from longdoc.extraction.normalise import conform, wants_iso_date
 from longdoc.extraction.profiles import NO_PROFILE, Profile
 from longdoc.extraction.repair import mend_codes, mend_dates
 from longdoc.extraction.rows import unshared
-from longdoc.extraction.schema import TargetSchema, part_schema
+from longdoc.extraction.schema import TargetSchema, descriptions, part_schema
 from longdoc.extraction.siblings import without_siblings
 from longdoc.extraction.validation import (
     complete_object,
@@ -99,7 +99,7 @@ class DocumentExtraction:
         self._backend = backend
         self._settings = settings
         self._schema = part_schema(job.target)
-        caller = told(" ".join([job.instruction, *_descriptions(job.target.schema)]))
+        caller = told(" ".join([job.instruction, *descriptions(job.target.schema)]))
         self._conventions = [conventions_of(d.document.text, caller) for d in job.documents]
         self._needed = needed_fields(job.target.item_schema)
         properties = job.target.item_schema.get("properties", {})
@@ -380,18 +380,6 @@ def _leaves(value: Any) -> Iterator[str]:
             yield from _leaves(v)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         yield str(value)
-
-
-def _descriptions(schema: Any) -> Iterator[str]:
-    """Every ``description`` in ``schema``, at any depth."""
-    if isinstance(schema, dict):
-        if isinstance(schema.get("description"), str):
-            yield schema["description"]
-        for value in schema.values():
-            yield from _descriptions(value)
-    elif isinstance(schema, list):
-        for value in schema:
-            yield from _descriptions(value)
 
 
 def _whole(item: Item) -> str:

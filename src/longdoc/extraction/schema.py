@@ -12,6 +12,7 @@ inlined, as extraction reads each field's schema on its own; a recursive one is 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -117,6 +118,18 @@ class TargetSchema:
     @property
     def fields(self) -> list[str]:
         return list(self.item_schema.get("properties", {}))
+
+
+def descriptions(schema: Any) -> Iterator[str]:
+    """Every ``description`` in ``schema``, at any depth."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("description"), str):
+            yield schema["description"]
+        for value in schema.values():
+            yield from descriptions(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from descriptions(value)
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from longdoc.extraction.schema import (
     TargetSchema,
     asks_for_json,
     derive_schema,
+    descriptions,
     list_name,
     part_schema,
 )
@@ -136,3 +137,16 @@ def test_a_list_wrapped_in_an_object_is_read_as_the_list() -> None:
     assert target.wrap([{"command": "ls"}]) == {"items": [{"command": "ls"}]}
     plain = TargetSchema.given({"type": "object", "properties": {"a": {"type": "string"}}}, frozenset())
     assert not plain.is_array and plain.wrap({"a": "x"}) == {"a": "x"}
+
+
+def test_every_description_at_any_depth() -> None:
+    schema = {
+        "type": "object",
+        "description": "a receipt",
+        "properties": {
+            "date": {"description": "printed day first"},
+            "lines": {"items": {"description": "a line"}},
+        },
+        "anyOf": [{"description": "one"}],
+    }
+    assert sorted(descriptions(schema)) == ["a line", "a receipt", "one", "printed day first"]

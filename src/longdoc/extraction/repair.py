@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from longdoc.extraction.dates import find_dates
@@ -86,7 +87,7 @@ def mend_dates(
     wrong = [n for n in fields if n not in found and isinstance(surface.get(n), str) and surface[n].strip()]
     if not wrong:
         return []
-    written: dict[Any, tuple[int, int]] = {}
+    written: dict[date, tuple[int, int]] = {}
     for day, start, end in find_dates(text, day_first):
         written.setdefault(day, (start, end))
     if len(written) != 1:

@@ -385,6 +385,7 @@ def main() -> int:
     parser.add_argument(
         "--model", default=os.environ.get("BENCH_MODELS", "0.5b").split(",")[0], choices=WEIGHTS
     )
+    parser.add_argument("--cases", default="", help="comma-separated case ids to run (default: all chosen)")
     parser.add_argument("--skip-peers", action="store_true", help="longdoc only")
     parser.add_argument("--keep", type=Path, help="write cases and each system's predictions to this folder")
     args = parser.parse_args()
@@ -408,6 +409,8 @@ def main() -> int:
     chosen = []
     for domain in args.domains.split(","):
         found = score.load_cases([str(DATA / domain)])
+        if args.cases:
+            found = [c for c in found if c["id"] in args.cases.split(",")]
         chosen.append(found[: args.per_domain] if args.per_domain else found)
     # round-robin over the domains, so that a run stopped early still covers every domain
     cases = [c for rank in range(max(map(len, chosen))) for found in chosen for c in found[rank : rank + 1]]

@@ -30,6 +30,7 @@ from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.conventions import conventions_of, told
+from longdoc.extraction.durations import with_units
 from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
@@ -242,6 +243,8 @@ class DocumentExtraction:
         part_text = text[part.start : part.end]
         raw = spelt_as_written(value if job.target.is_array else [value], part_text)
         raw = without_siblings(unshared(raw, {"items": item_schema}, part_text))
+        if not job.target.derived:  # a derived field's type is a guess: "24" may be the number asked for
+            raw = with_units(raw, {"items": item_schema}, part_text)
         items: list[Item] = []
         conventions = self._conventions[part.source]
         for surface in raw:

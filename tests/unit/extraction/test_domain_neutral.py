@@ -336,3 +336,14 @@ def test_a_receipt_keeps_values_written_another_way(extract: Extract) -> None:
         "date": "28 Mar 18",
         "total": "129.30",
     }
+
+
+def test_a_term_answered_as_a_bare_number_keeps_its_unit(extract: Extract) -> None:
+    text = "技术服务合同\n甲方：北京云帆科技有限公司\n合同金额：人民币120,000元\n服务期限为18个月，自2024年3月1日起。"
+    schema = {
+        "type": "object",
+        "properties": {"party_a": {"type": "string"}, "term": {"type": "string"}, "amount": {"type": "number"}},
+    }
+    said = {"party_a": "北京云帆科技有限公司", "term": "18", "amount": "120,000"}
+    answer, _parts = extract([text], schema, lambda part: said)
+    assert (answer["term"], answer["amount"]) == ("18个月", 120000)

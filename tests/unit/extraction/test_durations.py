@@ -1,6 +1,6 @@
 import pytest
 
-from longdoc.extraction.durations import Duration, find_durations, parse_duration
+from longdoc.extraction.durations import Duration, find_durations, parse_duration, with_units
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,10 @@ from longdoc.extraction.durations import Duration, find_durations, parse_duratio
         ("thirty-six months", Duration(36, "month")),
         ("55.5 months", Duration(55.5, "month")),
         ("1 year", Duration(1, "year")),
+        ("18个月", Duration(18, "month")),
+        ("180天", Duration(180, "day")),
+        ("3年", Duration(3, "year")),
+        ("2024年", None),  # a year, when nothing follows it is a date's
         ("12", None),  # a number alone is no length of time
         ("5th day of May", None),
         ("two years from the date hereof", None),  # more than a length of time
@@ -30,3 +34,34 @@ def test_lengths_of_time_in_a_text_with_their_offsets() -> None:
         (Duration(1, "year"), "one (1) year"),
         (Duration(30, "day"), "30 Business Days"),
     ]
+
+
+def test_cjk_lengths_of_time_are_not_the_parts_of_a_date() -> None:
+    text = "期限为18个月，自2024年3月15日起至2025年9月14日止，质保3年。"
+    found = [(d, text[start:end]) for d, start, end in find_durations(text)]
+    assert found == [(Duration(18, "month"), "18个月"), (Duration(3, "year"), "3年")]
+
+
+TERMS = {
+    "type": "object",
+    "properties": {
+        "term": {"type": "string"},
+        "months": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["18", "24"]},
+        "lines": {"type": "array", "items": {"type": "object", "properties": {"warranty": {"type": "string"}}}},
+    },
+}
+
+
+def test_a_text_field_answered_with_a_bare_number_takes_the_unit_the_text_writes() -> None:
+    text = "本合同期限为18个月。Warranty: 24 months on every line."
+    answer = {"term": "18", "months": "18", "kind": "18", "lines": [{"warranty": "24"}, {"warranty": "2 years"}]}
+    assert with_units([answer], {"items": TERMS}, text) == [
+        {"term": "18个月", "months": "18", "kind": "18", "lines": [{"warranty": "24 months"}, {"warranty": "2 years"}]}
+    ]
+
+
+def test_a_number_the_text_writes_with_two_units_stays_bare() -> None:
+    text = "a notice of 30 days, renewed for 30 months"
+    assert with_units({"term": "30"}, TERMS, text) == {"term": "30"}
+    assert with_units({"term": "30"}, TERMS, "30 units shipped") == {"term": "30"}

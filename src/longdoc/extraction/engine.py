@@ -24,6 +24,7 @@ from longdoc.core.extraction import EXAMPLES_PARAM
 from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.chunks import chosen_chunks, document_index, field_relevance
 from longdoc.extraction.examples import check_examples, examples_prompt
+from longdoc.extraction.naming import english_keys
 from longdoc.extraction.profiles import profile_named
 from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
 from longdoc.extraction.schema import (
@@ -93,6 +94,8 @@ class ExtractionEngine:
         if not (params.wants_json or (model.extraction and asks_for_json(instruction))):
             return None
         target = self.target(instruction, params.json_schema, object_required=params.json_object)
+        if target.derived:
+            target = english_keys(target, instruction, backend)
         check_examples(options.examples, params.json_schema)
         examples = examples_prompt(options.examples, target)
         schema_tokens = self._tokens.count(str(part_schema(target)))

@@ -29,7 +29,7 @@ _MANY = re.compile(
 _FIELDS_INTRO = re.compile(
     r"(?:\b(?:has|have|having|with|contains?|containing|includes?|including)\b(?:\s+(?:the|following|fields?|keys?|"
     r"properties|attributes|columns?)\b)*\s*:?|\b(?:fields?|keys?|properties|attributes|columns?)\s*(?:are|:)"
-    r"|包含|包括|含有|字段(?:为|是|有)?[:：]?|属性(?:为|是|有)?[:：]?|を含む|項目[:：]?)\s*",
+    r"|包含|包括|含有|字段(?:为|是|有)?[:：]?|属性(?:为|是|有)?[:：]?|を含む|項目[:：]?|的|：)\s*",
     re.IGNORECASE,
 )
 _NOTE = re.compile(r"[(（]([^)）]*)[)）]")
@@ -65,6 +65,9 @@ NUMERIC_FIELDS = re.compile(
     r"price|amount|cost|total|fee|quantity|qty|count|salary|revenue|价|金额|数量|费用|総額|価格|金額",
     re.IGNORECASE,
 )
+_LIST_WORDS = re.compile(r"列表|清单|一览|\blist\b", re.IGNORECASE)  # a field named "skill list" holds several
+# "所有产品的…", "列出全部员工…": what a Chinese instruction lists
+_CJK_LISTED = re.compile(r"(?:所有|全部|每个|每一个|每一|各)(?:的)?(?P<words>[\u4e00-\u9fff]{1,6}?)(?:的|[，,：:])")
 NESTED_LIST_ITEMS = 32  # the most elements one part gives for a list inside an item
 # A number as a part writes it: up to 40 characters before it ("US$ ", "ca. ", a label the model
 # copies), a digit, digits and separators, up to 24 after it (a unit, "元", " kg"). Constrained
@@ -215,20 +218,27 @@ def derive_schema(instruction: str) -> TargetSchema:
     for name, description in fields:
         numeric = plain and NUMERIC_FIELDS.search(name) is not None
         properties[name] = {"type": ["number", "null"]} if numeric else {"type": ["string", "null"]}
+        if _LIST_WORDS.search(name):
+            properties[name] = {"type": "array", "items": {"type": "string"}}
         if description:
             properties[name]["description"] = description
     item = _object(properties)
-    if _MANY.search(instruction):
+    told = instruction
+    for name in properties:  # "技能列表" names a field that lists, not the answer
+        told = told.replace(name, "")
+    if _MANY.search(told):
         return TargetSchema({"type": "array", "items": item}, derived=True)
     return TargetSchema(item, derived=True)
 
 
 def list_name(instruction: str) -> str:
     """What an instruction asks to list, as a key: "Extract all products …" → ``products``,
-    "every invoice line" → ``invoice_lines``; ``items`` when it names nothing in English."""
+    "every invoice line" → ``invoice_lines``, "所有产品的…" → ``产品``; ``items`` when it names
+    nothing."""
     found = _LISTED.search(instruction)
     if found is None:
-        return "items"
+        listed = _CJK_LISTED.search(instruction)
+        return listed.group("words") if listed else "items"
     words = found.group("words").lower().split()
     if found.group("each") and not words[-1].endswith("s"):
         words[-1] += "s"
@@ -260,8 +270,9 @@ def described_fields(instruction: str) -> list[tuple[str, str]]:
         start = 0
         for cut in [*_FIELD_SPLIT.finditer(masked[:end]), None]:
             stop_at = cut.start() if cut else end
-            name = _key(masked[start:stop_at].replace(MASK, ""))
-            if name and name not in fields:
+            # "…整理出来：双方全称" — the list starts after a colon; "输出 JSON" asks, it names no field
+            name = _key(re.split(r"[:：]", masked[start:stop_at].replace(MASK, ""))[-1])
+            if name and name not in fields and not _ASKS_JSON.search(name):
                 fields[name] = " ".join(n.group(1).strip() for n in _NOTE.finditer(rest[start:stop_at]))
             start = cut.end() if cut else end
         if len(fields) >= 2 or (fields and intro.group(0).strip().lower().startswith(("field", "key"))):

@@ -51,7 +51,8 @@ def test_a_list_is_named_by_what_the_instruction_lists() -> None:
     assert list_name("Extract all products with model, name and price.") == "products"
     assert list_name("List every invoice line with its amount") == "invoice_lines"
     assert list_name("Extract all the line items listed in the order") == "line_items"
-    assert list_name("提取所有产品的型号、名称和价格。") == "items"  # named in no English word
+    assert list_name("提取所有产品的型号、名称和价格。") == "产品"  # named in English by ``naming``
+    assert list_name("Extract the totals.") == "items"
 
 
 def test_chinese_fields() -> None:
@@ -61,6 +62,17 @@ def test_chinese_fields() -> None:
     assert asks_for_json("输出JSON数组")
     assert target.is_array and target.fields == ["型号", "名称", "价格"]
     assert target.item_schema["properties"]["价格"]["type"] == ["number", "null"]
+
+
+def test_chinese_fields_without_an_intro_word() -> None:
+    listed = derive_schema("提取所有产品的型号、名称和价格。")
+    assert listed.is_array and listed.fields == ["型号", "名称", "价格"]
+    one = derive_schema("帮我把这份文件的关键信息整理出来：双方全称、总金额、签订日期、期限。")
+    assert not one.is_array and one.fields == ["双方全称", "总金额", "签订日期", "期限"]
+    cv = derive_schema("请提取候选人的联系方式、技能列表和教育背景，输出 JSON。")
+    assert not cv.is_array and cv.fields == ["联系方式", "技能列表", "教育背景"]  # "输出 JSON" names none
+    assert cv.item_schema["properties"]["技能列表"] == {"type": "array", "items": {"type": "string"}}
+    assert derive_schema("提取这份文件的摘要。").fields == ["summary"]
 
 
 def test_fields_list_gives_one_object() -> None:

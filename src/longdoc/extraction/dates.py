@@ -58,8 +58,11 @@ _MONTH_OF_YEAR = [
         r"^(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]$",
     )
 ]
-# 02/10/2017, 2/10/17, 10.02.2017: which number is the day depends on the document.
-_NUMERIC = re.compile(r"\b(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-](?P<year>\d{4}|\d{2})\b")
+# 02/10/2017, 2/10/17, 10.02.2017: which number is the day depends on the document. A scan may
+# glue the time to the year ("14/03/20185:57:07PM").
+_NUMERIC = re.compile(
+    r"\b(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-](?P<year>\d{4}|\d{2})(?:\b|(?<=\d{4})(?=\d{1,2}:\d\d))"
+)
 
 
 def parse_date(value: str, day_first: bool = False) -> date | None:

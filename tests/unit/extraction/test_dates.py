@@ -85,3 +85,11 @@ def test_the_one_date_among_other_words() -> None:
     assert only_date("10/03/2018 5:41:06 PAX NO: 4", day_first=True) == date(2018, 3, 10)
     assert only_date("from 1 May 2020 to 30 April 2021") is None  # two dates: no telling which
     assert only_date("Present") is None
+
+
+def test_a_date_a_scan_glued_to_its_time() -> None:
+    text = "DATE: 14/03/20185:57:07PM"
+    assert [(day, text[s:e]) for day, s, e in find_dates(text, day_first=True)] == [
+        (date(2018, 3, 14), "14/03/2018")
+    ]
+    assert list(find_dates("REF 14/03/20185", day_first=True)) == []  # no time: a longer number

@@ -4,7 +4,7 @@ A small model asked for an ``effective_date`` often answers "2017-02-10" where t
 "February 10, 2017" or "10th day of February, 2017". ``parse_date`` reads one value;
 ``find_dates`` lists the dates written in a text with their offsets, so grounding can match the
 two by the day they name. A date starting with its year ("2024-03-01", "2024/03/01",
-"2024年3月1日") gives month then day; ``parse_month`` reads a month of a year ("Sep 2024").
+"2024年3月1日", "二〇二四年三月一日") gives month then day; ``parse_month`` reads a month of a year ("Sep 2024").
 Other numeric dates give the day first in a document written by European conventions
 (``day_first``, see ``conventions``) and the month first otherwise, unless the number read as the month cannot be one. Month names are read in English,
 German, French, Italian, Spanish and Dutch ("3. April 2024", "1er mars 2024", "3 de abril de 2024").
@@ -48,6 +48,12 @@ _NAMED = [
         r"(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]",  # 2017年2月10日
     )
 ]
+# 二〇二五年一月二十一日: a Chinese date in numerals, as contracts write their signing date
+_CN_DIGITS = {c: n for n, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
+_CN_NUMERALS = re.compile(
+    r"(?P<year>[〇零一二三四五六七八九]{4})\s*年\s*(?P<month>[一二三四五六七八九十]{1,2})\s*月"
+    r"\s*(?P<day>[一二三四五六七八九十]{1,3})\s*[日号]"
+)
 # A month of a year, alone: Sep 2024, September, 2024, 09/2024, 2024-09, 2024年9月.
 _MONTH_OF_YEAR = [
     re.compile(p, re.IGNORECASE)
@@ -98,12 +104,25 @@ def find_dates(text: str, day_first: bool = False) -> Iterator[tuple[date, int, 
             when = _date(found.group("year"), found.group("month"), found.group("day"))
             if when is not None:
                 yield when, found.start(), found.end()
+    for found in _CN_NUMERALS.finditer(text):
+        year = "".join(str(_CN_DIGITS[c]) for c in found.group("year"))
+        when = _date(year, str(cn_number(found.group("month"))), str(cn_number(found.group("day"))))
+        if when is not None:
+            yield when, found.start(), found.end()
     for found in _NUMERIC.finditer(text):
         first, second = found.group("first"), found.group("second")
         day, month = (first, second) if day_first else (second, first)
         when = _date(found.group("year"), month, day)
         if when is not None:
             yield when, found.start(), found.end()
+
+
+def cn_number(numerals: str) -> int:
+    """A number below 100 in Chinese numerals: "九" 9, "十二" 12, "二十一" 21, "三十" 30."""
+    tens, ten, ones = numerals.partition("十")
+    if not ten:
+        return _CN_DIGITS[numerals]
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
 def _date(year: str, month: str, day: str) -> date | None:

@@ -50,6 +50,9 @@ def test_dates_are_found_with_their_offsets() -> None:
         ("12 settembre 2023", date(2023, 9, 12)),
         ("2024/03/01", date(2024, 3, 1)),
         ("2024년 3월 1일", date(2024, 3, 1)),
+        ("二〇二五年一月二十一日", date(2025, 1, 21)),
+        ("二〇二四年十二月十日", date(2024, 12, 10)),
+        ("二〇二四年三月三十一号", date(2024, 3, 31)),
         ("03.04.2024", date(2024, 4, 3)),  # read day first where the document does
     ],
 )
@@ -93,3 +96,8 @@ def test_a_date_a_scan_glued_to_its_time() -> None:
         (date(2018, 3, 14), "14/03/2018")
     ]
     assert list(find_dates("REF 14/03/20185", day_first=True)) == []  # no time: a longer number
+
+
+def test_a_chinese_date_in_numerals_that_is_no_day() -> None:
+    assert parse_date("二〇二四年二月三十日") is None
+    assert list(find_dates("二〇二四年度报告")) == []

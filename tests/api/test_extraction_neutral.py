@@ -93,3 +93,43 @@ def test_an_unknown_profile_is_refused_in_both_protocols(tmp_path: Path, databas
     assert dashscope.status_code == 400, dashscope.text
     assert dashscope.json()["code"] == "InvalidParameter"
     assert "unknown extraction profile 'legal'" in dashscope.json()["message"]
+
+
+class NamingFake(FakeBackend):
+    """Names the keys of a Chinese instruction in English, and lists the catalogue's products."""
+
+    KEYS = {"型号": "model", "名称": "name", "价格": "price", "产品": "product"}
+
+    def _reply(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        asked = messages[-1].content
+        named = [key for name, key in self.KEYS.items() if f'holds "{name}"' in asked]
+        if named:
+            return json.dumps(named[0])
+        return json.dumps([{"model": "X100", "name": "云帆平板", "price": "¥2,999"}], ensure_ascii=False)
+
+
+def test_a_chinese_instruction_without_a_schema_answers_with_english_keys(
+    tmp_path: Path, database_url: str
+) -> None:
+    with (
+        services_with_model(NamingFake(), tmp_path, database_url, prompt_budget_tokens=3_000) as services,
+        TestClient(create_app(services)) as client,
+    ):
+        caller = Caller(client, services.keys.create_key("alice"))
+        response = client.post(
+            "/compatible-mode/v1/chat/completions",
+            headers=caller.headers,
+            json={
+                "model": "qwen-long",
+                "messages": [
+                    {"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "system", "content": "产品目录\n型号 X100 云帆平板 价格 ¥2,999"},
+                    {"role": "user", "content": "提取所有产品的型号、名称和价格。"},
+                ],
+                "response_format": {"type": "json_object"},
+            },
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["x_context"]["plan"] == "extract"
+    answer = json.loads(response.json()["choices"][0]["message"]["content"])
+    assert answer == {"products": [{"model": "X100", "name": "云帆平板", "price": "¥2,999"}]}

@@ -4,10 +4,11 @@ A small model asked for an ``effective_date`` often answers "2017-02-10" where t
 "February 10, 2017" or "10th day of February, 2017". ``parse_date`` reads one value;
 ``find_dates`` lists the dates written in a text with their offsets, so grounding can match the
 two by the day they name. A date starting with its year ("2024-03-01", "2024/03/01",
-"2024年3月1日", "二〇二四年三月一日") gives month then day; ``parse_month`` reads a month of a year ("Sep 2024").
-Other numeric dates give the day first in a document written by European conventions
-(``day_first``, see ``conventions``) and the month first otherwise, unless the number read as the month cannot be one. Month names are read in English,
-German, French, Italian, Spanish and Dutch ("3. April 2024", "1er mars 2024", "3 de abril de 2024").
+"2024年3月1日", "二〇二四年三月一日") gives month then day; ``parse_month`` reads a month of a
+year ("Sep 2024"). Other numeric dates give the day first in a document written by European
+conventions (``day_first``, see ``conventions``) and the month first otherwise, unless the number
+read as the month cannot be one. Month names are read in English, German, French, Italian,
+Spanish and Dutch ("3. April 2024", "1er mars 2024", "3 de abril de 2024").
 """
 
 from __future__ import annotations

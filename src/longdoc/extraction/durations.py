@@ -33,7 +33,9 @@ _DURATION = re.compile(
 
 # "18个月", "180天", "3年": a number in digits before a CJK unit; not a date's "2024年3月", "3月15日",
 # nor a year ("2024年")
-_CJK_DURATION = re.compile(r"(?<![\d.月])(?!\d{4}\s*年)(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>个月|個月|天|日|周|週|星期|年)(?![\d度])")
+_CJK_DURATION = re.compile(
+    r"(?<![\d.月])(?!\d{4}\s*年)(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>个月|個月|天|日|周|週|星期|年)(?![\d度])"
+)
 _CJK_UNITS = {"个月": "month", "個月": "month", "天": "day", "日": "day", "周": "week", "週": "week",
               "星期": "week", "年": "year"}  # fmt: skip
 _BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -44,7 +44,9 @@ def english_keys(target: TargetSchema, instruction: str, backend: InferenceBacke
         log.info("extraction keys not named in English: %s", exc.message)
         return target
     taken = [keys.get(n, n) for n in properties]
-    renamed = {name: key if taken.count(key) == 1 else name for name, key in zip(properties, taken, strict=True)}
+    renamed = {
+        name: key if taken.count(key) == 1 else name for name, key in zip(properties, taken, strict=True)
+    }
     item = {
         **target.item_schema,
         "properties": {renamed[n]: sub for n, sub in properties.items()},

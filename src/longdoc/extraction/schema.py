@@ -65,9 +65,13 @@ NUMERIC_FIELDS = re.compile(
     r"price|amount|cost|total|fee|quantity|qty|count|salary|revenue|价|金额|数量|费用|総額|価格|金額",
     re.IGNORECASE,
 )
-_LIST_WORDS = re.compile(r"列表|清单|一览|\blist\b", re.IGNORECASE)  # a field named "skill list" holds several
+_LIST_WORDS = re.compile(
+    r"列表|清单|一览|\blist\b", re.IGNORECASE
+)  # a field named "skill list" holds several
 # "所有产品的…", "列出全部员工…": what a Chinese instruction lists
-_CJK_LISTED = re.compile(r"(?:所有|全部|每个|每一个|每一|各)(?:的)?(?P<words>[\u4e00-\u9fff]{1,6}?)(?:的|[，,：:])")
+_CJK_LISTED = re.compile(
+    r"(?:所有|全部|每个|每一个|每一|各)(?:的)?(?P<words>[\u4e00-\u9fff]{1,6}?)(?:的|[，,：:])"
+)
 NESTED_LIST_ITEMS = 32  # the most elements one part gives for a list inside an item
 # A number as a part writes it: up to 40 characters before it ("US$ ", "ca. ", a label the model
 # copies), a digit, digits and separators, up to 24 after it (a unit, "元", " kg"). Constrained

@@ -48,16 +48,29 @@ TERMS = {
         "term": {"type": "string"},
         "months": {"type": "integer"},
         "kind": {"type": "string", "enum": ["18", "24"]},
-        "lines": {"type": "array", "items": {"type": "object", "properties": {"warranty": {"type": "string"}}}},
+        "lines": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"warranty": {"type": "string"}}},
+        },
     },
 }
 
 
 def test_a_text_field_answered_with_a_bare_number_takes_the_unit_the_text_writes() -> None:
     text = "本合同期限为18个月。Warranty: 24 months on every line."
-    answer = {"term": "18", "months": "18", "kind": "18", "lines": [{"warranty": "24"}, {"warranty": "2 years"}]}
+    answer = {
+        "term": "18",
+        "months": "18",
+        "kind": "18",
+        "lines": [{"warranty": "24"}, {"warranty": "2 years"}],
+    }
     assert with_units([answer], {"items": TERMS}, text) == [
-        {"term": "18个月", "months": "18", "kind": "18", "lines": [{"warranty": "24 months"}, {"warranty": "2 years"}]}
+        {
+            "term": "18个月",
+            "months": "18",
+            "kind": "18",
+            "lines": [{"warranty": "24 months"}, {"warranty": "2 years"}],
+        }
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -25,10 +26,18 @@ class CopyingFake(FakeBackend):
         return json.dumps(NEUTRAL_VALUES, ensure_ascii=False)
 
 
-def test_an_object_keeps_every_value_its_document_writes(tmp_path: Path, database_url: str) -> None:
-    schema = schema_of(NEUTRAL_VALUES)
+def extracted(
+    model: FakeBackend,
+    tmp_path: Path,
+    database_url: str,
+    document: str,
+    ask: str,
+    response_format: dict[str, Any],
+) -> Any:
+    """The JSON an OpenAI-protocol chat request answers for ``document``, read by the extraction
+    pipeline (not echoed by chat)."""
     with (
-        services_with_model(CopyingFake(), tmp_path, database_url, prompt_budget_tokens=3_000) as services,
+        services_with_model(model, tmp_path, database_url, prompt_budget_tokens=3_000) as services,
         TestClient(create_app(services)) as client,
     ):
         caller = Caller(client, services.keys.create_key("alice"))
@@ -39,19 +48,24 @@ def test_an_object_keeps_every_value_its_document_writes(tmp_path: Path, databas
                 "model": "qwen-long",
                 "messages": [
                     {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": NEUTRAL_TEXT},  # later system messages are documents
-                    {"role": "user", "content": "Extract the report's data."},
+                    {"role": "system", "content": document},  # later system messages are documents
+                    {"role": "user", "content": ask},
                 ],
-                "response_format": {
-                    "type": "json_schema",
-                    "json_schema": {"name": "report", "schema": schema},
-                },
+                "response_format": response_format,
             },
         )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["x_context"]["plan"] == "extract"  # read by the extraction pipeline, not echoed by chat
-    assert json.loads(body["choices"][0]["message"]["content"]) == NEUTRAL_VALUES
+    assert body["x_context"]["plan"] == "extract"
+    return json.loads(body["choices"][0]["message"]["content"])
+
+
+def test_an_object_keeps_every_value_its_document_writes(tmp_path: Path, database_url: str) -> None:
+    wanted = {"type": "json_schema", "json_schema": {"name": "report", "schema": schema_of(NEUTRAL_VALUES)}}
+    answer = extracted(
+        CopyingFake(), tmp_path, database_url, NEUTRAL_TEXT, "Extract the report's data.", wanted
+    )
+    assert answer == NEUTRAL_VALUES
 
 
 def test_an_unknown_profile_is_refused_in_both_protocols(tmp_path: Path, database_url: str) -> None:
@@ -95,14 +109,15 @@ def test_an_unknown_profile_is_refused_in_both_protocols(tmp_path: Path, databas
     assert "unknown extraction profile 'legal'" in dashscope.json()["message"]
 
 
+ENGLISH = (("型号", "model"), ("名称", "name"), ("价格", "price"), ("产品", "product"))
+
+
 class NamingFake(FakeBackend):
     """Names the keys of a Chinese instruction in English, and lists the catalogue's products."""
 
-    KEYS = {"型号": "model", "名称": "name", "价格": "price", "产品": "product"}
-
     def _reply(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
         asked = messages[-1].content
-        named = [key for name, key in self.KEYS.items() if f'holds "{name}"' in asked]
+        named = [key for name, key in ENGLISH if f'holds "{name}"' in asked]
         if named:
             return json.dumps(named[0])
         return json.dumps([{"model": "X100", "name": "云帆平板", "price": "¥2,999"}], ensure_ascii=False)
@@ -111,25 +126,7 @@ class NamingFake(FakeBackend):
 def test_a_chinese_instruction_without_a_schema_answers_with_english_keys(
     tmp_path: Path, database_url: str
 ) -> None:
-    with (
-        services_with_model(NamingFake(), tmp_path, database_url, prompt_budget_tokens=3_000) as services,
-        TestClient(create_app(services)) as client,
-    ):
-        caller = Caller(client, services.keys.create_key("alice"))
-        response = client.post(
-            "/compatible-mode/v1/chat/completions",
-            headers=caller.headers,
-            json={
-                "model": "qwen-long",
-                "messages": [
-                    {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": "产品目录\n型号 X100 云帆平板 价格 ¥2,999"},
-                    {"role": "user", "content": "提取所有产品的型号、名称和价格。"},
-                ],
-                "response_format": {"type": "json_object"},
-            },
-        )
-    assert response.status_code == 200, response.text
-    assert response.json()["x_context"]["plan"] == "extract"
-    answer = json.loads(response.json()["choices"][0]["message"]["content"])
+    catalogue = "产品目录\n型号 X100 云帆平板 价格 ¥2,999"
+    ask = "提取所有产品的型号、名称和价格。"
+    answer = extracted(NamingFake(), tmp_path, database_url, catalogue, ask, {"type": "json_object"})
     assert answer == {"products": [{"model": "X100", "name": "云帆平板", "price": "¥2,999"}]}

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from longdoc.extraction.dates import cn_number
 from longdoc.extraction.writing import alone
 
 _UNITS = ("day", "week", "month", "year")
@@ -31,10 +32,13 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 
-# "18个月", "180天", "3年": a number in digits before a CJK unit; not a date's "2024年3月", "3月15日",
-# nor a year ("2024年")
+# "18个月", "180天", "3年", "两年", "十八个月": a number before a CJK unit; not a date's "2024年3月",
+# "3月15日", "三月十日", nor a year ("2024年", "二〇二四年")
+_CJK_NUMERALS = "〇零一二两三四五六七八九十"
 _CJK_DURATION = re.compile(
-    r"(?<![\d.月])(?!\d{4}\s*年)(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>个月|個月|天|日|周|週|星期|年)(?![\d度])"
+    rf"(?<![\d.月{_CJK_NUMERALS}])(?!\d{{4}}\s*年)"
+    r"(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
+    r"\s*(?P<unit>个月|個月|天|日|周|週|星期|年)(?![\d度])"
 )
 _CJK_UNITS = {"个月": "month", "個月": "month", "天": "day", "日": "day", "周": "week", "週": "week",
               "星期": "week", "年": "year"}  # fmt: skip
@@ -53,7 +57,7 @@ def find_durations(text: str) -> Iterator[tuple[Duration, int, int]]:
         for m in _DURATION.finditer(text)
     ]
     found += [
-        (Duration(float(m.group("number")), _CJK_UNITS[m.group("unit")]), m.start(), m.end())
+        (Duration(_cjk_number(m.group("number")), _CJK_UNITS[m.group("unit")]), m.start(), m.end())
         for m in _CJK_DURATION.finditer(text)
     ]
     yield from sorted(found, key=lambda d: d[1])
@@ -62,6 +66,10 @@ def find_durations(text: str) -> Iterator[tuple[Duration, int, int]]:
 def parse_duration(value: str) -> Duration | None:
     """The length of time ``value`` is when it is nothing but one; else None."""
     return alone(value, find_durations)
+
+
+def _cjk_number(number: str) -> float:
+    return float(number) if number[0].isdigit() else float(cn_number(number))
 
 
 def _number(number: str) -> float:

@@ -16,6 +16,8 @@ from longdoc.extraction.durations import Duration, find_durations, parse_duratio
         ("18个月", Duration(18, "month")),
         ("180天", Duration(180, "day")),
         ("3年", Duration(3, "year")),
+        ("两年", Duration(2, "year")),
+        ("十八个月", Duration(18, "month")),
         ("2024年", None),  # a year, when nothing follows it is a date's
         ("12", None),  # a number alone is no length of time
         ("5th day of May", None),
@@ -37,9 +39,13 @@ def test_lengths_of_time_in_a_text_with_their_offsets() -> None:
 
 
 def test_cjk_lengths_of_time_are_not_the_parts_of_a_date() -> None:
-    text = "期限为18个月，自2024年3月15日起至2025年9月14日止，质保3年。"
+    text = "期限为18个月，自2024年3月15日起至2025年9月14日止，质保3年；二〇二四年三月二十一日签订，两年有效。"
     found = [(d, text[start:end]) for d, start, end in find_durations(text)]
-    assert found == [(Duration(18, "month"), "18个月"), (Duration(3, "year"), "3年")]
+    assert found == [
+        (Duration(18, "month"), "18个月"),
+        (Duration(3, "year"), "3年"),
+        (Duration(2, "year"), "两年"),
+    ]
 
 
 TERMS = {
@@ -57,6 +63,7 @@ TERMS = {
 
 
 def test_a_text_field_answered_with_a_bare_number_takes_the_unit_the_text_writes() -> None:
+    assert with_units({"term": "2"}, TERMS, "服务期限两年。") == {"term": "两年"}
     text = "本合同期限为18个月。Warranty: 24 months on every line."
     answer = {
         "term": "18",

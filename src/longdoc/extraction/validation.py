@@ -29,9 +29,10 @@ def salvage_array(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
 
 def salvage_object(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
     """What a JSON object cut short (``max_tokens``, often a small model repeating one list
-    element) holds up to its last complete list element or nested object, closed there; the
-    fields it never reached are null. ``{"name": "A", "jobs": [{…}, {…}, {"ti`` →
-    ``{"name": "A", "jobs": [{…}, {…}], "education": null}``."""
+    element or one phrase) holds up to its last complete field, list element or nested object,
+    closed there; the fields it never reached are null. ``{"name": "A", "jobs": [{…}, {…}, {"ti``
+    → ``{"name": "A", "jobs": [{…}, {…}], "education": null}``; ``{"name": "A", "summary": "B, B, B``
+    → ``{"name": "A", "summary": null}``."""
     stripped = text.strip()
     cut = _last_cut(stripped, 2) if stripped.startswith("{") else None
     if cut is None:
@@ -46,9 +47,15 @@ def salvage_object(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
     return schema_problem(json.dumps(value, ensure_ascii=False), schema)
 
 
+# where a comma ends a value that may be kept: an array's element, the top object's field, an
+# element of a list the top object holds
+_SEPARATED = frozenset({"[", "{", "{["})
+
+
 def _last_cut(text: str, most_open: int) -> tuple[int, str] | None:
     """Where the last value ends that leaves between one and ``most_open`` brackets open (the
-    offset after it) and those brackets; None if none ends."""
+    offset after it) and those brackets — a closing bracket, or a comma after an element or a
+    field (``_SEPARATED``); None if none ends."""
     stack: list[str] = []
     in_string, escaped = False, False
     cut: tuple[int, str] | None = None
@@ -68,6 +75,8 @@ def _last_cut(text: str, most_open: int) -> tuple[int, str] | None:
             stack.pop()
             if 1 <= len(stack) <= most_open:
                 cut = (i + 1, "".join(stack))
+        elif c == "," and len(stack) <= most_open and "".join(stack) in _SEPARATED:
+            cut = (i, "".join(stack))  # the field or list element before it is complete
     return cut
 
 

@@ -43,3 +43,31 @@ def test_an_object_keeps_its_complete_list_elements_and_nulls_the_rest() -> None
 def test_an_object_cut_before_any_nested_value_is_lost() -> None:
     assert salvage_object('{"name": "Oliv', CV)[1] is not None
     assert salvage_object('[{"name": "Olivia"}]', CV)[1] == "not a JSON object"
+
+
+def test_an_object_keeps_its_complete_fields_before_a_string_that_never_ends() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"party": NULLABLE, "amount": NULLABLE, "skills": {"type": "array", "items": NULLABLE},
+                       "summary": NULLABLE},
+        "required": ["party", "amount", "skills", "summary"],
+    }  # fmt: skip
+    looping = (
+        '{"party": "成都天府", "amount": "¥1,670,000.00", "skills": ["Go", "SQL"], "summary": "'
+        + "运维，" * 300
+    )
+    assert salvage_object(looping, schema) == (
+        {"party": "成都天府", "amount": "¥1,670,000.00", "skills": ["Go", "SQL"], "summary": None},
+        None,
+    )
+    listing = '{"party": "A", "amount": null, "skills": ["Go", "SQL", "Rus'
+    assert salvage_object(listing, schema)[0] == {
+        "party": "A",
+        "amount": None,
+        "skills": ["Go", "SQL"],
+        "summary": None,
+    }
+
+
+def test_an_array_of_strings_keeps_its_complete_elements() -> None:
+    assert salvage_array('["Go", "SQL", "Ru', {"type": "array", "items": NULLABLE}) == (["Go", "SQL"], None)

@@ -94,9 +94,9 @@ class ExtractionEngine:
         if not (params.wants_json or (model.extraction and asks_for_json(instruction))):
             return None
         target = self.target(instruction, params.json_schema, object_required=params.json_object)
-        if target.derived:
-            target = english_keys(target, instruction, backend)
         check_examples(options.examples, params.json_schema)
+        if target.derived:  # after every check: naming asks the model
+            target = english_keys(target, instruction, backend)
         examples = examples_prompt(options.examples, target)
         schema_tokens = self._tokens.count(str(part_schema(target)))
         fixed = self._tokens.count(SYSTEM + PROMPT + instruction) + schema_tokens + PROMPT_OVERHEAD_TOKENS

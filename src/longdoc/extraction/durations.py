@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from longdoc.extraction.dates import cn_number
+from longdoc.extraction.schema import kinds_of
 from longdoc.extraction.writing import alone
 
 _UNITS = ("day", "week", "month", "year")
@@ -99,8 +100,7 @@ def with_units(surface: Any, schema: dict[str, Any], text: str) -> Any:
 
 
 def _text_only(schema: Any) -> bool:
-    kind = schema.get("type") if isinstance(schema, dict) else None
-    kinds = set(kind) if isinstance(kind, list) else {kind}
+    kinds = kinds_of(schema) if isinstance(schema, dict) else set()
     return "string" in kinds and not kinds & {"number", "integer"} and "enum" not in schema
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from longdoc.extraction.conventions import Conventions
 from longdoc.extraction.dates import only_date, parse_date, parse_month
+from longdoc.extraction.schema import kinds_of
 
 _CURRENCY = re.compile(
     r"(?:US\$|HK\$|NT\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|CHF|yuan|dollars?|euros?|[¥￥$€£₩₹元圆块円]|人民币|美元|欧元|日元)",
@@ -122,8 +123,7 @@ def conform(
 ) -> Any:
     """``value`` (as extracted, strings at the leaves) turned into what ``schema`` asks for, reading
     dates and numbers by the ``conventions`` of the document it came from."""
-    kind = schema.get("type")
-    kinds = set(kind) if isinstance(kind, list) else {kind} if kind else set()
+    kinds = kinds_of(schema)
     if value is None:
         return None
     if "enum" in schema:

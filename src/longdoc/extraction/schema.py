@@ -65,9 +65,8 @@ NUMERIC_FIELDS = re.compile(
     r"price|amount|cost|total|fee|quantity|qty|count|salary|revenue|价|金额|数量|费用|総額|価格|金額",
     re.IGNORECASE,
 )
-_LIST_WORDS = re.compile(
-    r"列表|清单|一览|\blist\b", re.IGNORECASE
-)  # a field named "skill list" holds several
+# a field named "skill list" or "技能列表" holds several values
+_LIST_WORDS = re.compile(r"列表|清单|一览|\blist\b", re.IGNORECASE)
 # "所有产品的…", "列出全部员工…": what a Chinese instruction lists
 _CJK_LISTED = re.compile(
     r"(?:所有|全部|每个|每一个|每一|各)(?:的)?(?P<words>[\u4e00-\u9fff]{1,6}?)(?:的|[，,：:])"
@@ -306,9 +305,14 @@ def part_schema(target: TargetSchema) -> dict[str, Any]:
     return _loosen(target.schema, nested=False)
 
 
-def _loosen(schema: dict[str, Any], nested: bool = True) -> dict[str, Any]:
+def kinds_of(schema: dict[str, Any]) -> set[str]:
+    """The JSON types ``schema`` names in its ``type`` (one, a list, or none)."""
     kind = schema.get("type")
-    kinds = set(kind) if isinstance(kind, list) else {kind}
+    return set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
+
+
+def _loosen(schema: dict[str, Any], nested: bool = True) -> dict[str, Any]:
+    kinds = kinds_of(schema)
     if "enum" in schema:  # no "type" beside it: llama.cpp's grammar would follow the type list, not the enum
         return {"enum": [*(v for v in schema["enum"] if v is not None), None]}
     if "array" in kinds:

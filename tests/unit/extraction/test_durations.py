@@ -28,24 +28,25 @@ def test_a_value_that_is_a_length_of_time(written: str, duration: Duration | Non
     assert parse_duration(written) == duration
 
 
-def test_lengths_of_time_in_a_text_with_their_offsets() -> None:
-    text = "for a 90-day period, then for one (1) year thereafter; within 30 Business Days."
-    found = [(d, text[start:end]) for d, start, end in find_durations(text)]
-    assert found == [
-        (Duration(90, "day"), "90-day"),
-        (Duration(1, "year"), "one (1) year"),
-        (Duration(30, "day"), "30 Business Days"),
-    ]
-
-
-def test_cjk_lengths_of_time_are_not_the_parts_of_a_date() -> None:
-    text = "期限为18个月，自2024年3月15日起至2025年9月14日止，质保3年；二〇二四年三月二十一日签订，两年有效。"
-    found = [(d, text[start:end]) for d, start, end in find_durations(text)]
-    assert found == [
-        (Duration(18, "month"), "18个月"),
-        (Duration(3, "year"), "3年"),
-        (Duration(2, "year"), "两年"),
-    ]
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        (
+            "for a 90-day period, then for one (1) year thereafter; within 30 Business Days.",
+            [
+                (Duration(90, "day"), "90-day"),
+                (Duration(1, "year"), "one (1) year"),
+                (Duration(30, "day"), "30 Business Days"),
+            ],
+        ),
+        (  # not the parts of a date
+            "期限为18个月，自2024年3月15日起至2025年9月14日止，质保3年；二〇二四年三月二十一日签订，两年有效。",
+            [(Duration(18, "month"), "18个月"), (Duration(3, "year"), "3年"), (Duration(2, "year"), "两年")],
+        ),
+    ],
+)
+def test_lengths_of_time_in_a_text_with_their_offsets(text: str, written: list[tuple[Duration, str]]) -> None:
+    assert [(d, text[start:end]) for d, start, end in find_durations(text)] == written
 
 
 TERMS = {

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -16,7 +15,7 @@ from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.fake import FakeBackend
 from support.callers import Caller
 from support.extraction import NEUTRAL_TEXT, NEUTRAL_VALUES, schema_of
-from support.fakes import services_with_model
+from support.fakes import extracted, services_with_model
 
 
 class CopyingFake(FakeBackend):
@@ -24,40 +23,6 @@ class CopyingFake(FakeBackend):
 
     def _reply(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
         return json.dumps(NEUTRAL_VALUES, ensure_ascii=False)
-
-
-def extracted(
-    model: FakeBackend,
-    tmp_path: Path,
-    database_url: str,
-    document: str,
-    ask: str,
-    response_format: dict[str, Any],
-) -> Any:
-    """The JSON an OpenAI-protocol chat request answers for ``document``, read by the extraction
-    pipeline (not echoed by chat)."""
-    with (
-        services_with_model(model, tmp_path, database_url, prompt_budget_tokens=3_000) as services,
-        TestClient(create_app(services)) as client,
-    ):
-        caller = Caller(client, services.keys.create_key("alice"))
-        response = client.post(
-            "/compatible-mode/v1/chat/completions",
-            headers=caller.headers,
-            json={
-                "model": "qwen-long",
-                "messages": [
-                    {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": document},  # later system messages are documents
-                    {"role": "user", "content": ask},
-                ],
-                "response_format": response_format,
-            },
-        )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["x_context"]["plan"] == "extract"
-    return json.loads(body["choices"][0]["message"]["content"])
 
 
 def test_an_object_keeps_every_value_its_document_writes(tmp_path: Path, database_url: str) -> None:

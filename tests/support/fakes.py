@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from starlette.testclient import TestClient
+
+from longdoc.api.app import create_app
 from longdoc.config import Settings
 from longdoc.inference.fake import FakeBackend
 from longdoc.services import Services, build_services
+from support.callers import Caller
 
 
 @contextmanager
@@ -27,3 +33,37 @@ def services_with_model(
         yield built
     finally:
         built.close()
+
+
+def extracted(
+    model: FakeBackend,
+    tmp_path: Path,
+    database_url: str,
+    document: str,
+    ask: str,
+    response_format: dict[str, Any],
+) -> Any:
+    """The JSON an OpenAI-protocol chat request answers for ``document``, read by the extraction
+    pipeline (not echoed by chat)."""
+    with (
+        services_with_model(model, tmp_path, database_url, prompt_budget_tokens=3_000) as services,
+        TestClient(create_app(services)) as client,
+    ):
+        caller = Caller(client, services.keys.create_key("alice"))
+        response = client.post(
+            "/compatible-mode/v1/chat/completions",
+            headers=caller.headers,
+            json={
+                "model": "qwen-long",
+                "messages": [
+                    {"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "system", "content": document},  # later system messages are documents
+                    {"role": "user", "content": ask},
+                ],
+                "response_format": response_format,
+            },
+        )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["x_context"]["plan"] == "extract"
+    return json.loads(body["choices"][0]["message"]["content"])

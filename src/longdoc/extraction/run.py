@@ -34,6 +34,7 @@ from longdoc.extraction.durations import with_units
 from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
 from longdoc.extraction.labels import labelled_span, same_day
+from longdoc.extraction.loops import until_looping
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform, wants_iso_date
 from longdoc.extraction.profiles import NO_PROFILE, Profile
@@ -205,12 +206,12 @@ class DocumentExtraction:
         params: GenerationParams,
         cancel: threading.Event | None,
     ) -> Completion:
-        """The model's answer for a part, asked again while the model is busy or restarting
-        (``part_retries`` times, waiting as it says or 1 s, 2 s, 4 s…)."""
+        """The model's answer for a part (stopped if it loops), asked again while the model is
+        busy or restarting (``part_retries`` times, waiting as it says or 1 s, 2 s, 4 s…)."""
         attempt = 0
         while True:
             try:
-                return self._backend.complete(messages, params, cancel)
+                return until_looping(self._backend.stream(messages, params, cancel))
             except (ModelUnavailable, RateLimited) as exc:
                 cancelled = cancel is not None and cancel.is_set()
                 if attempt >= self._settings.part_retries or cancelled:

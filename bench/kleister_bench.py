@@ -149,11 +149,8 @@ def serve(model: str, data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    env = {
-        **os.environ,
-        "LONGDOC_INFERENCE__BACKENDS__EMBEDDED__MODEL": model,
-        "LONGDOC_JOBS__POLL_SECONDS": "0.1",
-    }
+    # the job worker polls at its default pace: polling faster takes CPU from the model
+    env = {**os.environ, "LONGDOC_INFERENCE__BACKENDS__EMBEDDED__MODEL": model}
     process = subprocess.Popen(
         [sys.executable, "-m", "longdoc.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -42,6 +42,7 @@ from longdoc.extraction.repair import mend_codes, mend_dates
 from longdoc.extraction.rows import unshared
 from longdoc.extraction.schema import TargetSchema, descriptions, part_schema
 from longdoc.extraction.siblings import without_siblings
+from longdoc.extraction.tables import with_table_rows
 from longdoc.extraction.validation import (
     complete_object,
     needed_fields,
@@ -244,6 +245,7 @@ class DocumentExtraction:
         part_text = text[part.start : part.end]
         raw = spelt_as_written(value if job.target.is_array else [value], part_text)
         raw = without_siblings(unshared(raw, {"items": item_schema}, part_text))
+        raw = with_table_rows(raw, part_text) if job.target.is_array else [with_table_rows(raw[0], part_text)]
         if not job.target.derived:  # a derived field's type is a guess: "24" may be the number asked for
             raw = with_units(raw, {"items": item_schema}, part_text)
         items: list[Item] = []

@@ -66,3 +66,37 @@ def test_objects_holding_lists_and_text_without_tables_are_left_as_they_are() ->
     items = listed(("HM-4435X", "Floor Cleaner F12", "$599.00"))
     assert with_table_rows(items, "HM-4435X Floor Cleaner F12 $599.00") == items
     assert with_table_rows(["HM-4435X"], TABLES) == ["HM-4435X"]
+
+
+LINES = """Northwind Electronics · 2024 Catalogue · 1
+Phone
+Model Product Unit price
+PH-9471 Northwind Pulse 16 Limited Edition $577.00
+PH-9850-CN Northwind Pulse 9 SE $1,058.00
+PH-8234 Northwind Pulse 12 SE $672.50
+
+Northwind Electronics · 2024 Catalogue · 2
+Storage
+Model Product Unit price
+SD-4824 Portable SSD Drive 512GB $224.99
+Q3 sales of the Pulse rose to $5.00
+Terms: prices are subject to change without notice and exclude VAT at $0.00
+"""
+
+
+def test_lines_laid_out_like_the_listed_items_are_the_other_rows() -> None:
+    items = listed(
+        ("PH-9471", "Northwind Pulse 16 Limited Edition", "577"),
+        ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),
+    )
+    assert with_table_rows(items, LINES)[2:] == listed(
+        ("PH-9850-CN", "Northwind Pulse 9 SE", "$1,058.00"),
+        ("SD-4824", "Portable SSD Drive 512GB", "$224.99"),
+    )
+
+
+def test_lines_are_not_read_from_one_item_or_items_that_are_not_whole_lines() -> None:
+    one = listed(("PH-9471", "Northwind Pulse 16 Limited Edition", "$577.00"))
+    assert with_table_rows(one, LINES) == one
+    partial = [{"model": "PH-9471", "price": "$577.00"}, {"model": "PH-8234", "price": "$672.50"}]
+    assert with_table_rows(partial, LINES) == partial

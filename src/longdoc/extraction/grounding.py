@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from longdoc.extraction.dates import find_dates, parse_date
 from longdoc.extraction.normalise import parse_number
@@ -190,3 +191,18 @@ def _fuzzy(wanted: str, text: NormalisedText, threshold: float) -> Span | None:
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def leaves(value: Any) -> Iterator[str]:
+    """The strings and numbers a value holds, at any depth, as text."""
+    if isinstance(value, str):
+        if value.strip():
+            yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from leaves(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from leaves(v)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield str(value)

@@ -32,7 +32,7 @@ from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.conventions import conventions_of, told
 from longdoc.extraction.durations import with_units
 from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
-from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align
+from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align, leaves
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.loops import until_looping
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
@@ -50,6 +50,7 @@ from longdoc.extraction.validation import (
     salvage_object,
     valid_items,
     validation_problem,
+    without_strays,
 )
 from longdoc.inference.base import ChatMessage, Completion, GenerationParams, InferenceBackend
 from longdoc.inference.json_guard import schema_problem
@@ -285,7 +286,7 @@ class DocumentExtraction:
         fields = surface.items() if isinstance(surface, dict) else [("value", surface)]
         conventions = self._conventions[part.source]
         for name, value in fields:
-            for leaf in _leaves(value):
+            for leaf in leaves(value):
                 span = align(
                     leaf,
                     window,
@@ -315,28 +316,31 @@ class DocumentExtraction:
         items = [item for result in results for item in result.items]
         if job.target.is_array:
             merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
+            merged, strays = without_strays(merged, job.target.item_schema)
             missing = 0
             for item in merged:
                 item.value, absent, _ = complete_object(item.value, job.target.item_schema)
                 missing += len(absent)
-            if missing:
-                self._notes.append(f"{missing} required values not found in the documents were filled in")
             kept, dropped = valid_items(merged, job.target.schema)
-            if dropped:
-                self._notes.append(f"{dropped} extracted items failed the schema and were left out")
+            self._note(strays, "items lacking a value the others give were left out")
+            self._note(missing, "required values not found in the documents were filled in")
+            self._note(dropped, "extracted items failed the schema and were left out")
             return [self._with_sources(item) for item in kept]
         item = merge_objects(items, job.target.schema, job.keys, job.relevance, job.profile)
         self._take_labelled_values(item)
         value, filled, dropped = complete_object(item.value, job.target.schema)
         if filled:
             self._notes.append("not found in the documents: " + ", ".join(filled))
-        if dropped:
-            self._notes.append(f"{dropped} extracted list elements failed the schema and were left out")
+        self._note(dropped, "extracted list elements failed the schema and were left out")
         problem = validation_problem(value, job.target.schema)
         if problem is not None:
             raise SchemaNotMet(f"the extracted object does not match the schema: {problem}")
         item.value = value
         return self._with_sources(item)
+
+    def _note(self, count: int, what: str) -> None:
+        if count:
+            self._notes.append(f"{count} {what}")
 
     def _take_labelled_values(self, item: Item) -> None:
         """Fields whose value the documents label themselves take it (``labels``, and the profile's
@@ -372,20 +376,6 @@ class SchemaNotMet(LongdocError):
     """The merged extraction cannot be made to match the requested schema."""
 
     openai_code = "invalid_model_output"
-
-
-def _leaves(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        if value.strip():
-            yield value
-    elif isinstance(value, list):
-        for v in value:
-            yield from _leaves(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        yield str(value)
 
 
 def _whole(item: Item) -> str:

@@ -89,6 +89,22 @@ def valid_items(items: Sequence[Item], array_schema: dict[str, Any]) -> tuple[li
     return kept, len(items) - len(kept)
 
 
+def without_strays(items: Sequence[Item], item_schema: dict[str, Any]) -> tuple[list[Item], int]:
+    """The items that give every value the schema needs which most of their list gives (three at
+    least, three in four): one that lacks such a value is a line read as an item — a letterhead,
+    a section's title — not one the list was asked for. Also how many were left out."""
+    needed = needed_fields(item_schema)
+    given = [
+        name for name in needed if sum(_given(item, name) for item in items) >= max(3, 0.75 * len(items))
+    ]
+    kept = [item for item in items if all(_given(item, name) for name in given)]
+    return kept, len(items) - len(kept)
+
+
+def _given(item: Item, name: str) -> bool:
+    return isinstance(item.value, dict) and item.value.get(name) not in (None, "", [])
+
+
 def needed_fields(schema: dict[str, Any]) -> frozenset[str]:
     """The scalar fields ``schema`` requires and does not allow to be null."""
     properties = schema.get("properties", {})

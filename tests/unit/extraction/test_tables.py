@@ -100,3 +100,16 @@ def test_lines_are_not_read_from_one_item_or_items_that_are_not_whole_lines() ->
     assert with_table_rows(one, LINES) == one
     partial = [{"model": "PH-9471", "price": "$577.00"}, {"model": "PH-8234", "price": "$672.50"}]
     assert with_table_rows(partial, LINES) == partial
+
+
+def test_an_item_whose_value_runs_into_the_next_cell_takes_its_lines_cells() -> None:
+    items = listed(
+        ("PH-9471 Northwind Pulse 16 Limited Edition", "Northwind Pulse 16 Limited Edition", "577"),
+        ("PH-9850-CN", "Northwind Pulse 9 SE 1,058.00", "1058"),
+        ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),
+    )
+    assert with_table_rows(items, LINES)[:3] == listed(
+        ("PH-9471", "Northwind Pulse 16 Limited Edition", "$577.00"),
+        ("PH-9850-CN", "Northwind Pulse 9 SE", "$1,058.00"),
+        ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),
+    )

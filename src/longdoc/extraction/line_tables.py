@@ -1,0 +1,186 @@
+"""A table written as plain lines, read from the layout of the rows the model listed.
+
+A PDF's text layer writes a table as lines of words ("PH-9471 Pulse 16 Limited Edition $577.00").
+The items whose values, one after another, make up a whole line teach the layout: the fields'
+order, how many words each takes (one field may vary) and the shape of each fixed word (a code
+with digits and a hyphen, a price with a currency sign). An item whose value runs into the next
+cell ("PH-9471 Pulse 16 Limited Edition" for the model, when the name is "Pulse 16 Limited
+Edition") teaches it too, with the overlap given to the other field. Once at least two items agree,
+the lines near their rows that fit the layout are rows, each split into the fields' cells: every
+item the model read from one of them takes the split, and the rows no item came from are added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from longdoc.extraction.cells import filled, same_cell
+
+NEAR_LINES = 6  # a row's distance in lines from the nearest known row: a page's foot, a new header
+LONGER = 2  # words the varying field may take beyond the most an item gave it
+_EDGE = re.compile(r"(\W*)(.*?)(\W*)", re.DOTALL)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+Shape = tuple[str, str, bool, bool, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class _Found:
+    line: int
+    order: tuple[str, ...]
+    words: tuple[tuple[str, ...], ...]  # each field's words, in order
+
+
+@dataclass(frozen=True)
+class _Layout:
+    order: tuple[str, ...]
+    widths: tuple[int, ...]  # words per field; 0 for the one that varies
+    shapes: tuple[frozenset[tuple[Shape, ...]], ...]
+    most: int  # the most words an item gave the varying field
+
+    def split(self, words: list[str]) -> dict[str, str] | None:
+        """The line's words as the fields' cells, if the line fits the layout."""
+        lengths = list(self.widths)
+        if 0 in lengths:
+            middle = len(words) - sum(lengths)
+            if not 1 <= middle <= self.most + LONGER:
+                return None
+            lengths[lengths.index(0)] = middle
+        elif sum(lengths) != len(words):
+            return None
+        cells, start = {}, 0
+        for name, length, shapes in zip(self.order, lengths, self.shapes, strict=True):
+            part = words[start : start + length]
+            if shapes and tuple(map(_shape, part)) not in shapes:
+                return None
+            cells[name] = " ".join(part)
+            start += length
+        return cells
+
+
+def line_rows(items: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """``items`` with those read from lines laid out as a table taking the lines' cells, and the
+    table's other lines as new items; ``items`` as they are if no layout is learnt."""
+    lines = [line.split() for line in text.splitlines()]
+    found = [f for item in items if (f := _found(filled(item), lines)) is not None]
+    layout = _learn(found)
+    if layout is None:
+        return items
+    rows = {f.line: cells for f in found if (cells := layout.split(lines[f.line])) is not None}
+    grown = True
+    while grown:  # outwards from the known rows, so that only the tables they are in are read
+        grown = False
+        for n, words in enumerate(lines):
+            if n not in rows and any(abs(n - r) <= NEAR_LINES for r in rows):
+                cells = layout.split(words)
+                if cells is not None:
+                    rows[n], grown = cells, True
+    result, claimed = [], set()
+    for item in items:
+        home = _home(item, rows, layout)
+        if home is None:
+            result.append(item)
+        else:
+            claimed.add(home)
+            result.append({**item, **rows[home]})
+    return result + [cells for n, cells in sorted(rows.items()) if n not in claimed]
+
+
+def _learn(found: list[_Found]) -> _Layout | None:
+    """The layout most items were found in: their order of fields; the number of words each field
+    most often takes, except the one whose number varies most. Items that disagree are left out
+    of it; at least two, and half of those in that order, must agree."""
+    if not found:
+        return None
+    order, count = Counter(f.order for f in found).most_common(1)[0]
+    if count < 2 or count * 2 <= len(found) or len(order) < 2:
+        return None
+    agreeing = [f for f in found if f.order == order]
+    commonest = [Counter(len(f.words[i]) for f in agreeing).most_common(1)[0] for i in range(len(order))]
+    least = min(range(len(order)), key=lambda i: commonest[i][1])
+    varying = least if commonest[least][1] < len(agreeing) else None
+    widths = tuple(0 if i == varying else width for i, (width, _) in enumerate(commonest))
+    fitting = [
+        f for f in agreeing if all(not w or len(words) == w for w, words in zip(widths, f.words, strict=True))
+    ]
+    if len(fitting) < 2 or len(fitting) * 2 < len(agreeing) or len(order) - (varying is not None) < 2:
+        return None
+    return _Layout(
+        order,
+        widths,
+        tuple(
+            frozenset() if not w else frozenset(tuple(map(_shape, f.words[i])) for f in fitting)
+            for i, w in enumerate(widths)
+        ),
+        max(len(f.words[varying]) for f in fitting) if varying is not None else 0,
+    )
+
+
+def _found(values: dict[str, str], lines: list[list[str]]) -> _Found | None:
+    """The first line ``values`` make up whole, one after another — as given, or with a value
+    that runs into another's words cut back to its own (``None`` if none does)."""
+    if len(values) < 2:
+        return None
+    for candidate in [values, *_without_overlaps(values)]:
+        for n, words in enumerate(lines):
+            if len(words) >= len(candidate):
+                cover = _cover(words, 0, candidate)
+                if cover is not None:
+                    return _Found(n, tuple(name for name, _ in cover), tuple(w for _, w in cover))
+    return None
+
+
+def _without_overlaps(values: dict[str, str]) -> list[dict[str, str]]:
+    """``values`` with one value that begins or ends with another's words cut back to the rest."""
+    variants = []
+    for name, value in values.items():
+        words = value.split()
+        for other, within in values.items():
+            part = within.split()
+            if other == name or len(part) >= len(words):
+                continue
+            if words[-len(part) :] == part:
+                variants.append({**values, name: " ".join(words[: -len(part)])})
+            elif words[: len(part)] == part:
+                variants.append({**values, name: " ".join(words[len(part) :])})
+    return variants
+
+
+def _cover(words: list[str], start: int, left: dict[str, str]) -> list[tuple[str, tuple[str, ...]]] | None:
+    """Each value of ``left`` as the next words of ``words`` from ``start`` to the end, in some order."""
+    if start == len(words):
+        return [] if not left else None
+    for name, value in left.items():
+        for end in range(start + 1, len(words) + 1):
+            if same_cell(value, " ".join(words[start:end])):
+                rest = _cover(words, end, {k: v for k, v in left.items() if k != name})
+                if rest is not None:
+                    return [(name, tuple(words[start:end])), *rest]
+    return None
+
+
+def _home(item: dict[str, Any], rows: dict[int, dict[str, str]], layout: _Layout) -> int | None:
+    """The row an item was read from: one of its fixed-width values is that row's cell, and more
+    of its values are in the row than in any other."""
+    values = filled(item)
+    fixed = [name for name, width in zip(layout.order, layout.widths, strict=True) if width]
+    best, most = None, 0
+    for n, cells in rows.items():
+        if not any(same_cell(values[f], cells[f]) for f in fixed if f in values):
+            continue
+        line = _NOT_WORD.sub("", " ".join(cells.values())).casefold()
+        inside = sum(_NOT_WORD.sub("", v).casefold() in line for v in values.values())
+        if inside > most:
+            best, most = n, inside
+    return best if most * 2 >= len(values) else None
+
+
+def _shape(word: str) -> Shape:
+    """What a word is made of: the marks before and after it, whether it has letters and digits,
+    and the marks inside it other than a number's separators ("-" in "PH-9471")."""
+    lead, core, tail = _EDGE.fullmatch(word).groups()  # type: ignore[union-attr]
+    inner = frozenset(ch for ch in core if not ch.isalnum() and ch not in ",.")
+    return lead, tail, any(ch.isalpha() for ch in core), any(ch.isdigit() for ch in core), inner

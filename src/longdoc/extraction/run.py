@@ -29,12 +29,12 @@ from longdoc.context.map_reduce import Progress, location
 from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.documents.ready import ReadyDocument
+from longdoc.extraction.answers import ask
 from longdoc.extraction.conventions import conventions_of, told
 from longdoc.extraction.durations import with_units
 from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align, leaves
 from longdoc.extraction.labels import labelled_span, same_day
-from longdoc.extraction.loops import until_looping
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform, wants_iso_date
 from longdoc.extraction.profiles import NO_PROFILE, Profile
@@ -52,7 +52,7 @@ from longdoc.extraction.validation import (
     validation_problem,
     without_strays,
 )
-from longdoc.inference.base import ChatMessage, Completion, GenerationParams, InferenceBackend
+from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend
 from longdoc.inference.json_guard import schema_problem
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,7 @@ class DocumentExtraction:
         keys = ", ".join(job.target.fields) or "the task asks for"
         shape = (ARRAY_SHAPE if job.target.is_array else OBJECT_SHAPE).format(keys=keys)
         text = part.text(document.document.text, index)
+        where = f"part {part.number} of {len(job.parts)}"
         params = GenerationParams(
             json_schema=self._schema, temperature=0.0, max_tokens=self._settings.part_output_tokens
         )
@@ -175,7 +176,7 @@ class DocumentExtraction:
             )
             messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
             try:
-                answer = self._complete(part, messages, params, cancel)
+                answer = ask(self._backend, messages, params, cancel, where, self._settings.part_retries)
             except (ModelUnavailable, RateLimited):
                 raise  # the model cannot answer: the extraction fails rather than returning part of it
             except LongdocError as exc:  # the guard gave up on this part: the others still count
@@ -200,34 +201,6 @@ class DocumentExtraction:
             if read_through([item.sources for item in result.items], part.start, part.end):
                 break
         return result
-
-    def _complete(
-        self,
-        part: Part,
-        messages: list[ChatMessage],
-        params: GenerationParams,
-        cancel: threading.Event | None,
-    ) -> Completion:
-        """The model's answer for a part (stopped if it loops), asked again while the model is
-        busy or restarting (``part_retries`` times, waiting as it says or 1 s, 2 s, 4 s…)."""
-        attempt = 0
-        while True:
-            try:
-                return until_looping(self._backend.stream(messages, params, cancel))
-            except (ModelUnavailable, RateLimited) as exc:
-                cancelled = cancel is not None and cancel.is_set()
-                if attempt >= self._settings.part_retries or cancelled:
-                    raise type(exc)(
-                        f"the extraction stopped at part {part.number} of {len(self._job.parts)}: {exc.message}",
-                        retry_after=exc.retry_after,
-                    ) from exc
-                pause = exc.retry_after if exc.retry_after is not None else float(2**attempt)
-                log.info("extraction part %d: %s; asking again in %.1f s", part.number, exc.message, pause)
-                if cancel is not None:
-                    cancel.wait(pause)  # a cancelled request stops waiting at once
-                else:
-                    time.sleep(pause)
-                attempt += 1
 
     def _label(self, item: Item) -> str:
         """How the prompt names an item already listed: its key fields' values."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from longdoc.extraction.loops import looping, until_looping
+from longdoc.extraction.answers import looping, until_looping
 from longdoc.inference.base import StreamEnd, StreamEvent, TokenDelta, Usage
 
 
@@ -56,3 +56,4 @@ def test_an_answer_that_ends_is_read_whole() -> None:
         "stop",
         Usage(10, 3),
     )
+

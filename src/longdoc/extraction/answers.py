@@ -1,4 +1,6 @@
-"""A part's answer read until the model starts looping.
+"""Asking the model for a part's answer: again while it is busy, stopped once it loops.
+
+A model busy or restarting is asked again ``retries`` times, waiting as it says or 1 s, 2 s, 4 s…
 
 A small model under a JSON grammar sometimes repeats itself — one phrase inside a string, one
 list item, blank space — until ``max_tokens``: minutes of decoding that add nothing. The answer
@@ -8,14 +10,53 @@ least ``SPAN`` characters; what was read is then salvaged like any answer cut sh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Iterator, Sequence
 
-from longdoc.inference.base import Completion, StreamEnd, StreamEvent, TokenDelta, Usage
+from longdoc.core.errors import ModelUnavailable, RateLimited
+from longdoc.inference.base import (
+    ChatMessage,
+    Completion,
+    GenerationParams,
+    InferenceBackend,
+    StreamEnd,
+    StreamEvent,
+    TokenDelta,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
 
 SPAN = 256  # characters the repeats must cover: three identical receipt lines are not a loop
 REPEATS = 6
 LONGEST_UNIT = SPAN // REPEATS
 CHECK_EVERY = 16  # pieces between checks
+
+
+def ask(
+    backend: InferenceBackend,
+    messages: Sequence[ChatMessage],
+    params: GenerationParams,
+    cancel: threading.Event | None,
+    where: str,
+    retries: int,
+) -> Completion:
+    """The model's answer (``until_looping``), asked again while the model is busy or restarting;
+    past ``retries`` the error names ``where`` the extraction stopped."""
+    attempt = 0
+    while True:
+        try:
+            return until_looping(backend.stream(messages, params, cancel))
+        except (ModelUnavailable, RateLimited) as exc:
+            if attempt >= retries or (cancel is not None and cancel.is_set()):
+                raise type(exc)(
+                    f"the extraction stopped at {where}: {exc.message}", retry_after=exc.retry_after
+                ) from exc
+            pause = exc.retry_after if exc.retry_after is not None else float(2**attempt)
+            log.info("extraction %s: %s; asking again in %.1f s", where, exc.message, pause)
+            (cancel or threading.Event()).wait(pause)  # a cancelled request stops waiting at once
+            attempt += 1
 
 
 def looping(text: str) -> bool:

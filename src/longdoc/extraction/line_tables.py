@@ -6,8 +6,8 @@ order, how many words each takes (one field may vary) and the shape of each fixe
 with digits and a hyphen, a price with a currency sign). An item whose value runs into the next
 cell ("PH-9471 Pulse 16 Limited Edition" for the model, when the name is "Pulse 16 Limited
 Edition") teaches it too, with the overlap given to the other field. Once at least two items agree,
-the lines near their rows that fit the layout are rows, each split into the fields' cells: every
-item the model read from one of them takes the split, and the rows no item came from are added.
+the lines near their rows that fit the layout are rows, each split into the fields' cells; an
+item was read from the row that writes one of its fixed-width values and most of the others.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from longdoc.extraction.cells import filled, same_cell
+from longdoc.extraction.cells import Cell, Row, TableReading, contains, filled, same_cell
 
 NEAR_LINES = 6  # a row's distance in lines from the nearest known row: a page's foot, a new header
 LONGER = 2  # words the varying field may take beyond the most an item gave it
 _EDGE = re.compile(r"(\W*)(.*?)(\W*)", re.DOTALL)
-_NOT_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"\S+")
 
 Shape = tuple[str, str, bool, bool, frozenset[str]]
 
@@ -41,7 +41,7 @@ class _Layout:
     shapes: tuple[frozenset[tuple[Shape, ...]], ...]
     most: int  # the most words an item gave the varying field
 
-    def split(self, words: list[str]) -> dict[str, str] | None:
+    def split(self, words: list[Cell]) -> Row | None:
         """The line's words as the fields' cells, if the line fits the layout."""
         lengths = list(self.widths)
         if 0 in lengths:
@@ -54,39 +54,35 @@ class _Layout:
         cells, start = {}, 0
         for name, length, shapes in zip(self.order, lengths, self.shapes, strict=True):
             part = words[start : start + length]
-            if shapes and tuple(map(_shape, part)) not in shapes:
+            if shapes and tuple(_shape(w.text) for w in part) not in shapes:
                 return None
-            cells[name] = " ".join(part)
+            cells[name] = Cell(" ".join(w.text for w in part), part[0].start, part[-1].end)
             start += length
         return cells
 
 
-def line_rows(items: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
-    """``items`` with those read from lines laid out as a table taking the lines' cells, and the
-    table's other lines as new items; ``items`` as they are if no layout is learnt."""
-    lines = [line.split() for line in text.splitlines()]
-    found = [f for item in items if (f := _found(filled(item), lines)) is not None]
+def read_lines(items: list[dict[str, Any]], text: str) -> TableReading:
+    """The rows of ``text``'s lines laid out as a table the items were read from."""
+    lines = [
+        [Cell(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, line.start(), line.end())]
+        for line in re.finditer(r"[^\n]+", text)
+    ]
+    words = [[w.text for w in line] for line in lines]
+    found = [f for item in items if (f := _found(filled(item), words)) is not None]
     layout = _learn(found)
     if layout is None:
-        return items
+        return TableReading(homes=[None] * len(items))
     rows = {f.line: cells for f in found if (cells := layout.split(lines[f.line])) is not None}
     grown = True
     while grown:  # outwards from the known rows, so that only the tables they are in are read
         grown = False
-        for n, words in enumerate(lines):
+        for n, line in enumerate(lines):
             if n not in rows and any(abs(n - r) <= NEAR_LINES for r in rows):
-                cells = layout.split(words)
+                cells = layout.split(line)
                 if cells is not None:
                     rows[n], grown = cells, True
-    result, claimed = [], set()
-    for item in items:
-        home = _home(item, rows, layout)
-        if home is None:
-            result.append(item)
-        else:
-            claimed.add(home)
-            result.append({**item, **rows[home]})
-    return result + [cells for n, cells in sorted(rows.items()) if n not in claimed]
+    ordered = [rows[n] for n in sorted(rows)]
+    return TableReading(ordered, [_home(item, ordered, layout) for item in items])
 
 
 def _learn(found: list[_Found]) -> _Layout | None:
@@ -162,19 +158,17 @@ def _cover(words: list[str], start: int, left: dict[str, str]) -> list[tuple[str
     return None
 
 
-def _home(item: dict[str, Any], rows: dict[int, dict[str, str]], layout: _Layout) -> int | None:
+def _home(item: dict[str, Any], rows: list[Row], layout: _Layout) -> int | None:
     """The row an item was read from: one of its fixed-width values is that row's cell, and more
     of its values are in the row than in any other."""
     values = filled(item)
     fixed = [name for name, width in zip(layout.order, layout.widths, strict=True) if width]
     best, most = None, 0
-    for n, cells in rows.items():
-        if not any(same_cell(values[f], cells[f]) for f in fixed if f in values):
-            continue
-        line = _NOT_WORD.sub("", " ".join(cells.values())).casefold()
-        inside = sum(_NOT_WORD.sub("", v).casefold() in line for v in values.values())
-        if inside > most:
-            best, most = n, inside
+    for n, cells in enumerate(rows):
+        if any(same_cell(values[f], cells[f].text) for f in fixed if f in values):
+            inside = sum(contains(cells, v) for v in values.values())
+            if inside > most:
+                best, most = n, inside
     return best if most * 2 >= len(values) else None
 
 

@@ -30,6 +30,7 @@ from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.answers import ask
+from longdoc.extraction.cells import Cell
 from longdoc.extraction.conventions import conventions_of, told
 from longdoc.extraction.durations import with_units
 from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
@@ -42,7 +43,7 @@ from longdoc.extraction.repair import mend_codes, mend_dates
 from longdoc.extraction.rows import unshared
 from longdoc.extraction.schema import TargetSchema, descriptions, part_schema
 from longdoc.extraction.siblings import without_siblings
-from longdoc.extraction.tables import with_table_rows
+from longdoc.extraction.table_items import with_table_items
 from longdoc.extraction.validation import (
     complete_object,
     needed_fields,
@@ -219,7 +220,6 @@ class DocumentExtraction:
         part_text = text[part.start : part.end]
         raw = spelt_as_written(value if job.target.is_array else [value], part_text)
         raw = without_siblings(unshared(raw, {"items": item_schema}, part_text))
-        raw = with_table_rows(raw, part_text) if job.target.is_array else [with_table_rows(raw[0], part_text)]
         if not job.target.derived:  # a derived field's type is a guess: "24" may be the number asked for
             raw = with_units(raw, {"items": item_schema}, part_text)
         items: list[Item] = []
@@ -288,6 +288,9 @@ class DocumentExtraction:
         job = self._job
         items = [item for result in results for item in result.items]
         if job.target.is_array:
+            items = with_table_items(
+                items, job.parts, [d.document.text for d in job.documents], self._typed, self._cell
+            )
             merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
             merged, strays = without_strays(merged, job.target.item_schema)
             missing = 0
@@ -310,6 +313,15 @@ class DocumentExtraction:
             raise SchemaNotMet(f"the extracted object does not match the schema: {problem}")
         item.value = value
         return self._with_sources(item)
+
+    def _typed(self, cells: dict[str, str], source: int) -> Any:
+        job = self._job
+        return conform(
+            cells, job.target.item_schema, job.target.plain_numbers, conventions=self._conventions[source]
+        )
+
+    def _cell(self, name: str, cell: Cell, source: int) -> Grounding:
+        return self._source(name, cell.start, cell.end, "exact", self._job.documents[source])
 
     def _note(self, count: int, what: str) -> None:
         if count:

@@ -1,12 +1,13 @@
-"""The rest of a table the model was listing, read from the columns its items came from.
+"""The tables a list was read from, read again without the model.
 
-A small model listing a long table stops early or skips rows. The items it listed from a part's
-Markdown tables (two or more of their values are cells of one row) show which column each field
-comes from: the one most of them took it from. The other rows of tables under the same header are
-items of the same kind, each made of those columns' cells. A row filling fewer of the columns
-than every listed item did (a total, a note) is not an item. Nothing is added under a header when
-a field was mostly not a cell of its item's row: the model took it from elsewhere, and the other
-rows cannot give it.
+A small model listing a table skips rows, stops early, or misreads a cell. The items it listed
+from a document's Markdown tables (two or more of their values are cells of one row) show which
+column each field comes from: the one most of them took it from. Every row of the tables under
+the same header is then read by those columns: an item listed from a row takes the row's cells,
+and the rows no item came from are the items the model left out. A row filling fewer of the
+columns than every listed item did (a total, a note) is not an item. Nothing is read under a
+header when a field was mostly not a cell of its item's row: the model took it from elsewhere,
+and the rows cannot give it.
 
 A table a PDF's text layer writes as plain lines is read by ``line_tables``.
 """
@@ -18,8 +19,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from longdoc.extraction.cells import filled, same_cell
-from longdoc.extraction.line_tables import line_rows
+from longdoc.extraction.cells import Cell, TableReading, filled, same_cell
+from longdoc.extraction.line_tables import read_lines
 
 _ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
 _RULE = re.compile(r"^[\s|:-]+$")
@@ -28,33 +29,28 @@ _RULE = re.compile(r"^[\s|:-]+$")
 @dataclass(frozen=True)
 class _Table:
     header: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: list[tuple[Cell, ...]]
 
 
-def with_table_rows(surface: Any, text: str) -> Any:
-    """``surface`` with every list of objects it holds (``surface`` itself, when it is one)
-    completed by the rows of ``text``'s tables its elements leave out."""
-    if isinstance(surface, dict):
-        return {name: with_table_rows(value, text) for name, value in surface.items()}
-    if isinstance(surface, list) and surface and all(isinstance(v, dict) for v in surface):
-        if any(isinstance(v, dict | list) and v for item in surface for v in item.values()):
-            return surface  # nested values are not cells
-        tables = _tables(text)
-        return surface + _missing_rows(surface, tables) if tables else line_rows(surface, text)
-    return surface
+def read_tables(items: list[dict[str, Any]], text: str) -> TableReading:
+    """What the tables of ``text`` hold of the list ``items`` (values of one document's items)."""
+    if any(isinstance(v, dict | list) and v for item in items for v in item.values()):
+        return TableReading(homes=[None] * len(items))  # nested values are not cells
+    tables = _tables(text)
+    return _read_markdown(items, tables) if tables else read_lines(items, text)
 
 
 def _tables(text: str) -> list[_Table]:
     """The Markdown tables of ``text``: a header row, a rule, then body rows."""
     tables: list[_Table] = []
-    block: list[tuple[str, ...]] = []
+    block: list[tuple[Cell, ...]] = []
     last_end = -1
     for match in _ROW.finditer(text):
         if match.start() != last_end + 1:
             _add(tables, block)
             block = []
         if not _RULE.match(match.group(1)):
-            block.append(tuple(cell.strip() for cell in match.group(1).split("|")))
+            block.append(_cells(match.group(1), match.start(1)))
         elif len(block) != 1:  # a rule anywhere but under the header: not this kind of table
             block = []
         last_end = match.end()
@@ -62,35 +58,45 @@ def _tables(text: str) -> list[_Table]:
     return tables
 
 
-def _add(tables: list[_Table], block: list[tuple[str, ...]]) -> None:
+def _cells(inside: str, offset: int) -> tuple[Cell, ...]:
+    cells, start = [], offset
+    for raw in inside.split("|"):
+        lead = len(raw) - len(raw.lstrip())
+        cells.append(Cell(raw.strip(), start + lead, start + lead + len(raw.strip())))
+        start += len(raw) + 1
+    return tuple(cells)
+
+
+def _add(tables: list[_Table], block: list[tuple[Cell, ...]]) -> None:
     if len(block) > 1:
-        tables.append(_Table(block[0], block[1:]))
+        tables.append(_Table(tuple(c.text for c in block[0]), block[1:]))
 
 
-def _missing_rows(items: list[dict[str, Any]], tables: list[_Table]) -> list[dict[str, Any]]:
+def _read_markdown(items: list[dict[str, Any]], tables: list[_Table]) -> TableReading:
     found: dict[tuple[str, ...], dict[str, Counter[int | None]]] = defaultdict(lambda: defaultdict(Counter))
     fewest: dict[tuple[str, ...], int] = {}
-    used: set[tuple[int, int]] = set()
+    located: list[tuple[int, int] | None] = []
     for item in items:
         values = filled(item)
         t, r, at = _best_row(values, tables)
         if not at or len(at) < min(2, len(values)):
-            continue  # not read from the tables
+            located.append(None)  # not read from the tables
+            continue
         header = tables[t].header
-        used.add((t, r))
+        located.append((t, r))
         for name in values:
             found[header][name][at.get(name)] += 1
         fewest[header] = min(fewest.get(header, len(at)), len(at))
-    added: list[dict[str, Any]] = []
+    reading, index = TableReading(), {}
     for t, table in enumerate(tables):
         where = _columns(found.get(table.header, {}))
         for r, row in enumerate(table.rows):
-            if not where or (t, r) in used or row == table.header:
-                continue
-            value = {name: row[c] for name, c in where.items() if c < len(row) and row[c]}
-            if len(value) >= fewest[table.header]:
-                added.append(value)
-    return added
+            cells = {name: row[c] for name, c in where.items() if c < len(row) and row[c].text}
+            if cells and tuple(c.text for c in row) != table.header and len(cells) >= fewest[table.header]:
+                index[(t, r)] = len(reading.rows)
+                reading.rows.append(cells)
+    reading.homes = [index.get(at) if at is not None else None for at in located]
+    return reading
 
 
 def _columns(found: dict[str, Counter[int | None]]) -> dict[str, int]:
@@ -112,7 +118,7 @@ def _best_row(values: dict[str, str], tables: list[_Table]) -> tuple[int, int, d
         for r, row in enumerate(table.rows):
             at: dict[str, int] = {}
             for name, value in values.items():
-                column = next((c for c, cell in enumerate(row) if same_cell(value, cell)), None)
+                column = next((c for c, cell in enumerate(row) if same_cell(value, cell.text)), None)
                 if column is not None:
                     at[name] = column
             if len(at) > len(best[2]):

@@ -1,10 +1,12 @@
-"""A table the model stopped listing early is completed from the columns its items came from."""
+"""The tables a list was read from are read again from the columns (or, in plain lines, the
+layout) of the items the model listed: its rows' cells replace what the model misread, and the
+rows it left out come back."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from longdoc.extraction.tables import with_table_rows
+from longdoc.extraction.tables import read_tables
 
 TABLES = """Price list
 
@@ -23,51 +25,6 @@ Phones
 
 Also available: the Aero 14, model NB-5418, at $1,700.00.
 """
-
-
-def listed(*rows: tuple[str, str, str]) -> list[dict[str, Any]]:
-    return [{"model": m, "name": n, "price": p} for m, n, p in rows]
-
-
-def test_the_rows_the_model_left_out_come_from_its_items_columns() -> None:
-    items = listed(("HM-4435X", "Floor Cleaner F12", "599"), ("HM-6059", "Tower Fan 40 SE", "$367.00"))
-    assert with_table_rows(items, TABLES) == items + listed(
-        ("HM-4961S", "Floor Cleaner F7", "$1,178.00"), ("PH-162", "Pulse 12", "$300.50")
-    )
-
-
-def test_an_item_from_outside_the_tables_neither_teaches_nor_stops_the_rest() -> None:
-    items = listed(("HM-4435X", "Floor Cleaner F12", "$599.00"), ("NB-5418", "Aero 14", "$1,700.00"))
-    assert [i["model"] for i in with_table_rows(items, TABLES)] == [
-        "HM-4435X",
-        "NB-5418",
-        "HM-6059",
-        "HM-4961S",
-        "PH-162",
-    ]
-
-
-def test_a_field_taken_from_outside_the_rows_adds_nothing() -> None:
-    items = [
-        {"model": "HM-4435X", "price": "$599.00", "category": "Price list"},
-        {"model": "HM-6059", "price": "$367.00", "category": "Price list"},
-    ]
-    assert with_table_rows(items, TABLES) == items
-
-
-def test_a_row_filling_fewer_columns_than_the_items_is_no_item() -> None:
-    items = listed(("PH-162", "Pulse 12", "$300.50"))
-    assert "Total" not in [i["name"] for i in with_table_rows(items, TABLES)]
-
-
-def test_objects_holding_lists_and_text_without_tables_are_left_as_they_are() -> None:
-    invoice = {"number": "7", "lines": listed(("HM-4435X", "Floor Cleaner F12", "$599.00"))}
-    assert len(with_table_rows(invoice, TABLES)["lines"]) == 4
-    items = listed(("HM-4435X", "Floor Cleaner F12", "$599.00"))
-    assert with_table_rows(items, "HM-4435X Floor Cleaner F12 $599.00") == items
-    assert with_table_rows(["HM-4435X"], TABLES) == ["HM-4435X"]
-
-
 LINES = """Northwind Electronics · 2024 Catalogue · 1
 Phone
 Model Product Unit price
@@ -84,12 +41,80 @@ Terms: prices are subject to change without notice and exclude VAT at $0.00
 """
 
 
+def listed(*rows: tuple[str, str, str]) -> list[dict[str, Any]]:
+    return [{"model": m, "name": n, "price": p} for m, n, p in rows]
+
+
+def read(items: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The items as the tables give them, then the rows no item came from; every cell is where
+    the text writes it."""
+    reading = read_tables(items, text)
+    for row in reading.rows:
+        assert all(" ".join(text[c.start : c.end].split()) == c.text for c in row.values())
+    cells = [{name: c.text for name, c in row.items()} for row in reading.rows]
+    taken = [
+        item if home is None else {**item, **cells[home]}
+        for item, home in zip(items, reading.homes, strict=True)
+    ]
+    return taken + [cells[n] for n in range(len(cells)) if n not in reading.homes]
+
+
+def test_the_rows_the_model_left_out_come_from_its_items_columns() -> None:
+    items = listed(("HM-4435X", "Floor Cleaner F12", "599"), ("HM-6059", "Tower Fan 40 SE", "$367.00"))
+    assert read(items, TABLES) == listed(
+        ("HM-4435X", "Floor Cleaner F12", "$599.00"),
+        ("HM-6059", "Tower Fan 40 SE", "$367.00"),
+        ("HM-4961S", "Floor Cleaner F7", "$1,178.00"),
+        ("PH-162", "Pulse 12", "$300.50"),
+    )
+
+
+def test_an_item_from_outside_the_tables_neither_teaches_nor_stops_the_rest() -> None:
+    items = listed(("HM-4435X", "Floor Cleaner F12", "$599.00"), ("NB-5418", "Aero 14", "$1,700.00"))
+    assert [i["model"] for i in read(items, TABLES)] == [
+        "HM-4435X",
+        "NB-5418",
+        "HM-6059",
+        "HM-4961S",
+        "PH-162",
+    ]
+
+
+def test_a_misread_cell_is_read_again_from_its_column() -> None:
+    items = listed(("HM-4435X", "Floor Cleaner F12", "$599.00"), ("HM-6059", "Tower Fan 40 SE", "$367.00"))
+    items.append({"model": "HM-4961S", "name": "Floor Cleaner F7", "price": "1,178"})
+    items.append({"model": "HM-4961", "name": "Floor Cleaner F7", "price": "$1,178.00"})
+    assert read(items, TABLES)[2:4] == listed(("HM-4961S", "Floor Cleaner F7", "$1,178.00")) * 2
+
+
+def test_a_field_taken_from_outside_the_rows_reads_nothing() -> None:
+    items = [
+        {"model": "HM-4435X", "price": "$599.00", "category": "Price list"},
+        {"model": "HM-6059", "price": "$367.00", "category": "Price list"},
+    ]
+    assert read(items, TABLES) == items
+
+
+def test_a_row_filling_fewer_columns_than_the_items_is_no_item() -> None:
+    items = listed(("PH-162", "Pulse 12", "$300.50"))
+    assert "Total" not in [i["name"] for i in read(items, TABLES)]
+
+
+def test_nested_values_and_text_without_tables_read_nothing() -> None:
+    invoice = [{"number": "7", "lines": listed(("HM-4435X", "Floor Cleaner F12", "$599.00"))}]
+    assert read(invoice, TABLES) == invoice
+    items = listed(("HM-4435X", "Floor Cleaner F12", "$599.00"))
+    assert read(items, "HM-4435X is a Floor Cleaner F12 at $599.00") == items
+
+
 def test_lines_laid_out_like_the_listed_items_are_the_other_rows() -> None:
     items = listed(
         ("PH-9471", "Northwind Pulse 16 Limited Edition", "577"),
         ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),
     )
-    assert with_table_rows(items, LINES)[2:] == listed(
+    assert read(items, LINES) == listed(
+        ("PH-9471", "Northwind Pulse 16 Limited Edition", "$577.00"),
+        ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),
         ("PH-9850-CN", "Northwind Pulse 9 SE", "$1,058.00"),
         ("SD-4824", "Portable SSD Drive 512GB", "$224.99"),
     )
@@ -97,9 +122,9 @@ def test_lines_laid_out_like_the_listed_items_are_the_other_rows() -> None:
 
 def test_lines_are_not_read_from_one_item_or_items_that_are_not_whole_lines() -> None:
     one = listed(("PH-9471", "Northwind Pulse 16 Limited Edition", "$577.00"))
-    assert with_table_rows(one, LINES) == one
+    assert read(one, LINES) == one
     partial = [{"model": "PH-9471", "price": "$577.00"}, {"model": "PH-8234", "price": "$672.50"}]
-    assert with_table_rows(partial, LINES) == partial
+    assert read(partial, LINES) == partial
 
 
 def test_an_item_whose_value_runs_into_the_next_cell_takes_its_lines_cells() -> None:
@@ -108,7 +133,7 @@ def test_an_item_whose_value_runs_into_the_next_cell_takes_its_lines_cells() -> 
         ("PH-9850-CN", "Northwind Pulse 9 SE 1,058.00", "1058"),
         ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),
     )
-    assert with_table_rows(items, LINES)[:3] == listed(
+    assert read(items, LINES)[:3] == listed(
         ("PH-9471", "Northwind Pulse 16 Limited Edition", "$577.00"),
         ("PH-9850-CN", "Northwind Pulse 9 SE", "$1,058.00"),
         ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),

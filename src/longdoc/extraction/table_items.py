@@ -1,0 +1,69 @@
+"""A list's items re-read from the tables of the documents they came from (``tables``).
+
+For each document, the text its read parts span is searched for the tables the items were listed
+from: an item read from a row takes the row's cells, grounded there exactly; a row no item came
+from becomes an item of the part it is in. A span longer than ``MOST_CHARACTERS`` is not searched
+(a long document's list is read by its parts alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from longdoc.context.parts import Part
+from longdoc.extraction.cells import Cell, Row
+from longdoc.extraction.grounding import Grounding
+from longdoc.extraction.merge import Item
+from longdoc.extraction.tables import read_tables
+
+MOST_CHARACTERS = 200_000
+
+Typed = Callable[[dict[str, str], int], Any]  # a row's cells as text, its document → the item's value
+Ground = Callable[[str, Cell, int], Grounding]  # field, cell, document → where the value is written
+
+
+def with_table_items(
+    items: list[Item], parts: Sequence[Part], texts: Sequence[str], typed: Typed, ground: Ground
+) -> list[Item]:
+    """``items`` with those read from a table row taking its cells, and the rows no item came from."""
+    by_number = {part.number: part for part in parts}
+    result = [item for item in items if not isinstance(item.value, dict)]
+    for source, text in enumerate(texts):
+        mine = [
+            item for item in items if isinstance(item.value, dict) and by_number[item.part].source == source
+        ]
+        read = [part for part in parts if part.source == source]
+        if not mine or not read:
+            result.extend(mine)
+            continue
+        start, end = min(p.start for p in read), max(p.end for p in read)
+        if end - start > MOST_CHARACTERS:
+            result.extend(mine)
+            continue
+        reading = read_tables([item.value for item in mine], text[start:end])
+        rows = [
+            {name: Cell(c.text, c.start + start, c.end + start) for name, c in row.items()}
+            for row in reading.rows
+        ]
+        for item, home in zip(mine, reading.homes, strict=True):
+            if home is not None:
+                item.value = {**item.value, **typed(_texts(rows[home]), source)}
+                item.sources = [s for s in item.sources if s.field not in rows[home]] + _grounded(
+                    rows[home], source, ground
+                )
+            result.append(item)
+        claimed = set(reading.homes)
+        for n, row in enumerate(rows):
+            if n not in claimed:
+                part = next((p for p in read if p.start <= next(iter(row.values())).start < p.end), read[-1])
+                result.append(Item(typed(_texts(row), source), part.number, _grounded(row, source, ground)))
+    return result
+
+
+def _texts(row: Row) -> dict[str, str]:
+    return {name: cell.text for name, cell in row.items()}
+
+
+def _grounded(row: Row, source: int, ground: Ground) -> list[Grounding]:
+    return [ground(name, cell, source) for name, cell in row.items()]

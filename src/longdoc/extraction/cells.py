@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_EDGE = re.compile(r"(\W*)(.*?)(\W*)", re.DOTALL)
 # a number, with a currency sign, code or 元 before or after it and nothing else
 _AMOUNT = re.compile(r"^[^\w\s]?\s*(?:[A-Z]{3}\s*)?([-+]?\d[\d,.\s]*?)\s*(?:[A-Z]{3}|元)?\s*[^\w\s]?$")
 
@@ -19,6 +21,7 @@ class Cell:
 
 
 Row = dict[str, Cell]  # each field's cell in one row
+Shape = tuple[str, str, bool, bool, frozenset[str]]  # one word's (``shape_of``)
 
 
 @dataclass
@@ -28,10 +31,19 @@ class TableReading:
     rows: list[Row] = field(default_factory=list)
     homes: list[int | None] = field(default_factory=list)  # per item: its row's index, if any
 
-    def unclaimed(self) -> list[Row]:
-        """The rows no item was read from."""
-        claimed = set(self.homes)
-        return [row for n, row in enumerate(self.rows) if n not in claimed]
+    def unlike(self, item: dict[str, Any]) -> bool:
+        """Whether an item no row holds has a text value unlike every cell of its column, in a
+        column whose cells all have letters and one number of words (a code, not a name): a
+        letterhead or a section's title read as an item."""
+        for name, value in item.items():
+            cells = [row[name].text for row in self.rows if name in row]
+            if not isinstance(value, str) or not value or not cells:
+                continue
+            shapes = {shape_of(c.split()) for c in cells}
+            code_like = len({len(s) for s in shapes}) == 1 and all(w[2] for s in shapes for w in s)
+            if code_like and shape_of(value.split()) not in shapes:
+                return True
+        return False
 
 
 def filled(item: dict[str, Any]) -> dict[str, str]:
@@ -59,3 +71,15 @@ def contains(cells: Row, value: str) -> bool:
         _NOT_WORD.sub("", value).casefold()
         in _NOT_WORD.sub("", " ".join(c.text for c in cells.values())).casefold()
     )
+
+
+def shape_of(words: Iterable[str]) -> tuple[Shape, ...]:
+    """What each word is made of: the marks before and after it, whether it has letters and
+    digits, and the marks inside it other than a number's separators ("-" in "PH-9471")."""
+    return tuple(_shape(word) for word in words)
+
+
+def _shape(word: str) -> Shape:
+    lead, core, tail = _EDGE.fullmatch(word).groups()  # type: ignore[union-attr]
+    inner = frozenset(ch for ch in core if not ch.isalnum() and ch not in ",.")
+    return lead, tail, any(ch.isalpha() for ch in core), any(ch.isdigit() for ch in core), inner

@@ -17,14 +17,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from longdoc.extraction.cells import Cell, Row, TableReading, contains, filled, same_cell
+from longdoc.extraction.cells import Cell, Row, Shape, TableReading, contains, filled, same_cell, shape_of
 
 NEAR_LINES = 6  # a row's distance in lines from the nearest known row: a page's foot, a new header
 LONGER = 2  # words the varying field may take beyond the most an item gave it
-_EDGE = re.compile(r"(\W*)(.*?)(\W*)", re.DOTALL)
 _WORD = re.compile(r"\S+")
-
-Shape = tuple[str, str, bool, bool, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,7 @@ class _Layout:
         cells, start = {}, 0
         for name, length, shapes in zip(self.order, lengths, self.shapes, strict=True):
             part = words[start : start + length]
-            if shapes and tuple(_shape(w.text) for w in part) not in shapes:
+            if shapes and shape_of(w.text for w in part) not in shapes:
                 return None
             cells[name] = Cell(" ".join(w.text for w in part), part[0].start, part[-1].end)
             start += length
@@ -108,7 +105,7 @@ def _learn(found: list[_Found]) -> _Layout | None:
         order,
         widths,
         tuple(
-            frozenset() if not w else frozenset(tuple(map(_shape, f.words[i])) for f in fitting)
+            frozenset() if not w else frozenset(shape_of(f.words[i]) for f in fitting)
             for i, w in enumerate(widths)
         ),
         max(len(f.words[varying]) for f in fitting) if varying is not None else 0,
@@ -170,11 +167,3 @@ def _home(item: dict[str, Any], rows: list[Row], layout: _Layout) -> int | None:
             if inside > most:
                 best, most = n, inside
     return best if most * 2 >= len(values) else None
-
-
-def _shape(word: str) -> Shape:
-    """What a word is made of: the marks before and after it, whether it has letters and digits,
-    and the marks inside it other than a number's separators ("-" in "PH-9471")."""
-    lead, core, tail = _EDGE.fullmatch(word).groups()  # type: ignore[union-attr]
-    inner = frozenset(ch for ch in core if not ch.isalnum() and ch not in ",.")
-    return lead, tail, any(ch.isalpha() for ch in core), any(ch.isdigit() for ch in core), inner

@@ -288,7 +288,7 @@ class DocumentExtraction:
         job = self._job
         items = [item for result in results for item in result.items]
         if job.target.is_array:
-            items = with_table_items(
+            items, unlike = with_table_items(
                 items, job.parts, [d.document.text for d in job.documents], self._typed, self._cell
             )
             merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
@@ -298,7 +298,10 @@ class DocumentExtraction:
                 item.value, absent, _ = complete_object(item.value, job.target.item_schema)
                 missing += len(absent)
             kept, dropped = valid_items(merged, job.target.schema)
-            self._note(strays, "items lacking a value the others give were left out")
+            self._note(
+                strays + unlike,
+                "lines read as items were left out (a value the others give missing, or unlike the table's)",
+            )
             self._note(missing, "required values not found in the documents were filled in")
             self._note(dropped, "extracted items failed the schema and were left out")
             return [self._with_sources(item) for item in kept]

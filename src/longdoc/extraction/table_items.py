@@ -25,10 +25,12 @@ Ground = Callable[[str, Cell, int], Grounding]  # field, cell, document → wher
 
 def with_table_items(
     items: list[Item], parts: Sequence[Part], texts: Sequence[str], typed: Typed, ground: Ground
-) -> list[Item]:
-    """``items`` with those read from a table row taking its cells, and the rows no item came from."""
+) -> tuple[list[Item], int]:
+    """``items`` with those read from a table row taking its cells, and the rows no item came
+    from; also how many items were left out as unlike the tables' rows."""
     by_number = {part.number: part for part in parts}
     result = [item for item in items if not isinstance(item.value, dict)]
+    unlike = 0
     for source, text in enumerate(texts):
         mine = [
             item for item in items if isinstance(item.value, dict) and by_number[item.part].source == source
@@ -47,6 +49,9 @@ def with_table_items(
             for row in reading.rows
         ]
         for item, home in zip(mine, reading.homes, strict=True):
+            if home is None and reading.unlike(item.value):
+                unlike += 1
+                continue
             if home is not None:
                 item.value = {**item.value, **typed(_texts(rows[home]), source)}
                 item.sources = [s for s in item.sources if s.field not in rows[home]] + _grounded(
@@ -58,7 +63,7 @@ def with_table_items(
             if n not in claimed:
                 part = next((p for p in read if p.start <= next(iter(row.values())).start < p.end), read[-1])
                 result.append(Item(typed(_texts(row), source), part.number, _grounded(row, source, ground)))
-    return result
+    return result, unlike
 
 
 def _texts(row: Row) -> dict[str, str]:

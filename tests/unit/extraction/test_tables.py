@@ -138,3 +138,17 @@ def test_an_item_whose_value_runs_into_the_next_cell_takes_its_lines_cells() -> 
         ("PH-9850-CN", "Northwind Pulse 9 SE", "$1,058.00"),
         ("PH-8234", "Northwind Pulse 12 SE", "$672.50"),
     )
+
+
+def test_an_item_from_no_row_unlike_its_columns_codes_is_a_line_read_as_an_item() -> None:
+    reading = read_tables(
+        listed(("HM-4435X", "Floor Cleaner F12", "$599.00"), ("HM-6059", "Tower Fan 40 SE", "$367")), TABLES
+    )
+    letterhead = {"model": "Bluefin Home Appliances LLC", "name": "88 Lakeview Drive", "price": 2024}
+    title = {"model": "Phones", "name": "Phones", "price": None}
+    in_prose = {"model": "NB-5418", "name": "Aero 14", "price": 1700.0}
+    assert reading.unlike(letterhead) and reading.unlike(title)
+    assert not reading.unlike(in_prose)
+    assert not reading.unlike(
+        {"model": None, "name": "Aero 14 with a longer name than any row", "price": 1700.0}
+    )

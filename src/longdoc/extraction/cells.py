@@ -54,7 +54,7 @@ def filled(item: dict[str, Any]) -> dict[str, str]:
 def same_cell(value: str, cell: str) -> bool:
     """A value and a cell that write the same: equal letters and digits, or the same number
     ("1086" and "$1,086.00")."""
-    if _NOT_WORD.sub("", value).casefold() == _NOT_WORD.sub("", cell).casefold() != "":
+    if key(value) == key(cell) != "":
         return True
     a, b = _AMOUNT.match(value.strip()), _AMOUNT.match(cell.strip())
     if a is None or b is None:
@@ -65,12 +65,14 @@ def same_cell(value: str, cell: str) -> bool:
         return False
 
 
+def key(text: str) -> str:
+    """A text's letters and digits, case-folded: what two spellings of one value share."""
+    return _NOT_WORD.sub("", text).casefold()
+
+
 def contains(cells: Row, value: str) -> bool:
     """Whether a row writes ``value`` (its letters and digits) in one of its cells or across them."""
-    return (
-        _NOT_WORD.sub("", value).casefold()
-        in _NOT_WORD.sub("", " ".join(c.text for c in cells.values())).casefold()
-    )
+    return key(value) in key(" ".join(c.text for c in cells.values()))
 
 
 def shape_of(words: Iterable[str]) -> tuple[Shape, ...]:

@@ -17,7 +17,16 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from longdoc.extraction.cells import Cell, Row, Shape, TableReading, contains, filled, same_cell, shape_of
+from longdoc.extraction.cells import (
+    Cell,
+    Row,
+    Shape,
+    TableReading,
+    filled,
+    key,
+    same_cell,
+    shape_of,
+)
 
 NEAR_LINES = 6  # a row's distance in lines from the nearest known row: a page's foot, a new header
 LONGER = 2  # words the varying field may take beyond the most an item gave it
@@ -65,21 +74,31 @@ def read_lines(items: list[dict[str, Any]], text: str) -> TableReading:
         for line in re.finditer(r"[^\n]+", text)
     ]
     words = [[w.text for w in line] for line in lines]
-    found = [f for item in items if (f := _found(filled(item), words)) is not None]
+    keys = [key(" ".join(line)) for line in words]
+    found = [f for item in items if (f := _found(filled(item), words, keys)) is not None]
     layout = _learn(found)
     if layout is None:
         return TableReading(homes=[None] * len(items))
     rows = {f.line: cells for f in found if (cells := layout.split(lines[f.line])) is not None}
+    near = [False] * len(lines)
+    for n in rows:
+        _mark(near, n)
     grown = True
     while grown:  # outwards from the known rows, so that only the tables they are in are read
         grown = False
         for n, line in enumerate(lines):
-            if n not in rows and any(abs(n - r) <= NEAR_LINES for r in rows):
-                cells = layout.split(line)
-                if cells is not None:
-                    rows[n], grown = cells, True
+            if near[n] and n not in rows and (cells := layout.split(line)) is not None:
+                rows[n], grown = cells, True
+                _mark(near, n)
     ordered = [rows[n] for n in sorted(rows)]
-    return TableReading(ordered, [_home(item, ordered, layout) for item in items])
+    row_keys = [keys[n] for n in sorted(rows)]
+    return TableReading(ordered, [_home(item, ordered, row_keys, layout) for item in items])
+
+
+def _mark(near: list[bool], n: int) -> None:
+    """Marks the lines near line ``n``."""
+    for m in range(max(0, n - NEAR_LINES), min(len(near), n + NEAR_LINES + 1)):
+        near[m] = True
 
 
 def _learn(found: list[_Found]) -> _Layout | None:
@@ -112,13 +131,17 @@ def _learn(found: list[_Found]) -> _Layout | None:
     )
 
 
-def _found(values: dict[str, str], lines: list[list[str]]) -> _Found | None:
+def _found(values: dict[str, str], lines: list[list[str]], keys: list[str]) -> _Found | None:
     """The first line ``values`` make up whole, one after another — as given, or with a value
-    that runs into another's words cut back to its own (``None`` if none does)."""
+    that runs into another's words cut back to its own (``None`` if none does). Only lines
+    writing the longest value (``keys``: the lines' letters and digits) are tried."""
     if len(values) < 2:
         return None
+    longest = max((key(v) for v in values.values()), key=len)
+    candidates = [n for n, k in enumerate(keys) if longest in k]
     for candidate in [values, *_without_overlaps(values)]:
-        for n, words in enumerate(lines):
+        for n in candidates:
+            words = lines[n]
             if len(words) >= len(candidate):
                 cover = _cover(words, 0, candidate)
                 if cover is not None:
@@ -155,15 +178,16 @@ def _cover(words: list[str], start: int, left: dict[str, str]) -> list[tuple[str
     return None
 
 
-def _home(item: dict[str, Any], rows: list[Row], layout: _Layout) -> int | None:
+def _home(item: dict[str, Any], rows: list[Row], keys: list[str], layout: _Layout) -> int | None:
     """The row an item was read from: one of its fixed-width values is that row's cell, and more
-    of its values are in the row than in any other."""
+    of its values are in the row (``keys``: the rows' letters and digits) than in any other."""
     values = filled(item)
-    fixed = [name for name, width in zip(layout.order, layout.widths, strict=True) if width]
-    best, most = None, 0
-    for n, cells in enumerate(rows):
-        if any(same_cell(values[f], cells[f].text) for f in fixed if f in values):
-            inside = sum(contains(cells, v) for v in values.values())
-            if inside > most:
-                best, most = n, inside
-    return best if most * 2 >= len(values) else None
+    wanted = [k for k in map(key, values.values()) if k]
+    fixed = [
+        name for name, width in zip(layout.order, layout.widths, strict=True) if width and name in values
+    ]
+    inside = [sum(k in row_key for k in wanted) for row_key in keys]
+    likely = sorted(
+        (n for n, count in enumerate(inside) if count * 2 >= len(values)), key=lambda n: -inside[n]
+    )
+    return next((n for n in likely if any(same_cell(values[f], rows[n][f].text) for f in fixed)), None)

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from longdoc.extraction.cells import Cell, TableReading, filled, same_cell
+from longdoc.extraction.cells import Cell, TableReading, filled, key, same_cell
 from longdoc.extraction.line_tables import read_lines
 
 _ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
@@ -114,8 +114,12 @@ def _columns(found: dict[str, Counter[int | None]]) -> dict[str, int]:
 def _best_row(values: dict[str, str], tables: list[_Table]) -> tuple[int, int, dict[str, int]]:
     """The table and row holding most of ``values`` as whole cells, and their columns."""
     best: tuple[int, int, dict[str, int]] = (0, 0, {})
+    wanted = [k for k in map(key, values.values()) if k]
     for t, table in enumerate(tables):
         for r, row in enumerate(table.rows):
+            written = key(" ".join(c.text for c in row))
+            if not any(k in written for k in wanted):
+                continue
             at: dict[str, int] = {}
             for name, value in values.items():
                 column = next((c for c, cell in enumerate(row) if same_cell(value, cell.text)), None)

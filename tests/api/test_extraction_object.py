@@ -13,14 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from starlette.testclient import TestClient
-
-from longdoc.api.app import create_app
 from longdoc.inference.base import ChatMessage, GenerationParams
 from longdoc.inference.fake import FakeBackend
-from support.callers import Caller
 from support.extraction import NDA_SCHEMA, nda
-from support.fakes import services_with_model
+from support.fakes import extraction_body
 
 PART = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
 SCHEMA = NDA_SCHEMA
@@ -58,32 +54,17 @@ def extract(
     model: SmallModelFake, tmp_path: Path, database_url: str, schema: dict[str, Any], contract: str = CONTRACT
 ) -> dict[str, Any]:
     """The response body of an extraction from ``contract`` under ``schema``, with sources."""
-    with (
-        services_with_model(model, tmp_path, database_url, prompt_budget_tokens=1_200) as services,
-        TestClient(create_app(services)) as client,
-    ):
-        caller = Caller(client, services.keys.create_key("alice"))
-        response = client.post(
-            "/compatible-mode/v1/chat/completions",
-            headers=caller.headers,
-            json={
-                "model": "qwen-long",
-                "messages": [
-                    {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": contract},
-                    {
-                        "role": "user",
-                        "content": "Extract the parties, governing law, effective date and term.",
-                    },
-                ],
-                "response_format": {"type": "json_schema", "json_schema": {"name": "nda", "schema": schema}},
-                "x_grounding": True,
-                "x_extraction_profile": "contracts",  # the party, law and term rules are opt-in
-            },
-        )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return extraction_body(
+        model,
+        tmp_path,
+        database_url,
+        contract,
+        "Extract the parties, governing law, effective date and term.",
+        {"type": "json_schema", "json_schema": {"name": "nda", "schema": schema}},
+        prompt_budget_tokens=1_200,
+        x_grounding=True,
+        x_extraction_profile="contracts",  # the party, law and term rules are opt-in
+    )
 
 
 def test_one_object_takes_each_field_from_the_text_that_supports_it(

@@ -35,18 +35,20 @@ def services_with_model(
         built.close()
 
 
-def extracted(
+def extraction_body(
     model: FakeBackend,
     tmp_path: Path,
     database_url: str,
     document: str,
     ask: str,
     response_format: dict[str, Any],
-) -> Any:
-    """The JSON an OpenAI-protocol chat request answers for ``document``, read by the extraction
-    pipeline (not echoed by chat)."""
+    prompt_budget_tokens: int = 3_000,
+    **extensions: Any,
+) -> dict[str, Any]:
+    """The body of an OpenAI-protocol chat response for ``document`` (a later system message),
+    read by the extraction pipeline (not echoed by chat); ``extensions`` go in the request."""
     with (
-        services_with_model(model, tmp_path, database_url, prompt_budget_tokens=3_000) as services,
+        services_with_model(model, tmp_path, database_url, prompt_budget_tokens) as services,
         TestClient(create_app(services)) as client,
     ):
         caller = Caller(client, services.keys.create_key("alice"))
@@ -57,13 +59,27 @@ def extracted(
                 "model": "qwen-long",
                 "messages": [
                     {"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "system", "content": document},  # later system messages are documents
+                    {"role": "system", "content": document},
                     {"role": "user", "content": ask},
                 ],
                 "response_format": response_format,
+                **extensions,
             },
         )
     assert response.status_code == 200, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["x_context"]["plan"] == "extract"
+    return body
+
+
+def extracted(
+    model: FakeBackend,
+    tmp_path: Path,
+    database_url: str,
+    document: str,
+    ask: str,
+    response_format: dict[str, Any],
+) -> Any:
+    """The JSON extracted from ``document`` (``extraction_body``)."""
+    body = extraction_body(model, tmp_path, database_url, document, ask, response_format)
     return json.loads(body["choices"][0]["message"]["content"])

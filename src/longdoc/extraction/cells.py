@@ -33,15 +33,17 @@ class TableReading:
 
     def unlike(self, item: dict[str, Any]) -> bool:
         """Whether an item no row holds has a text value unlike every cell of its column, in a
-        column whose cells all have letters and one number of words (a code, not a name): a
-        letterhead or a section's title read as an item."""
+        column of codes (three cells or more, each one word of letters and digits, no amount: a
+        "PH-9471"): a letterhead or a section's title read as an item."""
         for name, value in item.items():
             cells = [row[name].text for row in self.rows if name in row]
-            if not isinstance(value, str) or not value or not cells:
+            if not isinstance(value, str) or not value or len(cells) < 3:
                 continue
             shapes = {shape_of(c.split()) for c in cells}
-            code_like = len({len(s) for s in shapes}) == 1 and all(w[2] for s in shapes for w in s)
-            if code_like and shape_of(value.split()) not in shapes:
+            codes = all(len(s) == 1 and s[0][2] and s[0][3] for s in shapes) and not any(
+                map(_AMOUNT.match, cells)
+            )
+            if codes and shape_of(value.split()) not in shapes:
                 return True
         return False
 

@@ -7,8 +7,10 @@ request names, if any, corrects them (``profiles``); every value is aligned to t
 and a list item most of whose values are not found there, or a single object's value that is
 not, is dropped (``drop_ungrounded``). Dates and numbers are read by each document's conventions
 (``conventions``). A date the documents label with the field's words outweighs the model's
-(``labels``), as does what the profile's rules find. The merged answer is validated against the
-final schema before it is returned; items that fail it are left out and the report says so.
+(``labels``), as does what the profile's rules find. A list is read again from the tables its
+items came from (``table_items``), and lines read as items are left out. The merged answer is
+validated against the final schema before it is returned; items that fail it are left out and
+the report says so.
 """
 
 from __future__ import annotations

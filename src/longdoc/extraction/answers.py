@@ -2,10 +2,12 @@
 
 A model busy or restarting is asked again ``retries`` times, waiting as it says or 1 s, 2 s, 4 s…
 
-A small model under a JSON grammar sometimes repeats itself — one phrase inside a string, one
-list item, blank space — until ``max_tokens``: minutes of decoding that add nothing. The answer
-is read as it streams and stopped once its end is one piece repeated ``REPEATS`` times over at
-least ``SPAN`` characters; what was read is then salvaged like any answer cut short.
+A small model under a JSON grammar sometimes repeats one phrase inside a string, or blank
+space, until ``max_tokens``: minutes of decoding that add nothing, since nothing in the grammar
+ends a string. The answer is read as it streams and stopped once its end is one piece without a
+quote repeated ``REPEATS`` times over at least ``SPAN`` characters; what was read is then salvaged
+like any answer cut short. A repeated list element (a piece with quotes) is left to run: the part
+schema bounds lists inside objects, and the fields after the list are often right.
 """
 
 from __future__ import annotations
@@ -60,12 +62,15 @@ def ask(
 
 
 def looping(text: str) -> bool:
-    """Whether ``text`` ends with one piece repeated ``REPEATS`` times over ``SPAN`` characters."""
+    """Whether ``text`` ends with one piece without a quote (in a string, or blank space)
+    repeated ``REPEATS`` times over ``SPAN`` characters."""
     end = len(text)
     if end < SPAN:
         return False
     for width in range(1, LONGEST_UNIT + 1):
         unit = text[end - width :]
+        if '"' in unit:
+            break  # wider pieces hold it too
         start = end - width
         while start >= width and text[start - width : start] == unit:
             start -= width

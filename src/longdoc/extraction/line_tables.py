@@ -102,13 +102,21 @@ def _mark(near: list[bool], n: int) -> None:
 
 
 def _learn(found: list[_Found]) -> _Layout | None:
-    """The layout most items were found in: their order of fields; the number of words each field
-    most often takes, except the one whose number varies most. Items that disagree are left out
-    of it; at least two, and half of those in that order, must agree."""
-    if not found:
-        return None
-    order, count = Counter(f.order for f in found).most_common(1)[0]
-    if count < 2 or count * 2 <= len(found) or len(order) < 2:
+    """The layout most items were found in: the order of the most fields that two items give and
+    more than half agree with (an item giving some of those fields in that order, its price left
+    out, agrees); the number of words each field most often takes, except the one whose number
+    varies most. Items that disagree are left out of it; at least two, and half of those in that
+    order, must agree."""
+    orders = Counter(f.order for f in found)
+    order = next(
+        (
+            o
+            for o in sorted(orders, key=lambda o: (-len(o), -orders[o]))
+            if orders[o] >= 2 and 2 * sum(n for p, n in orders.items() if _within(p, o)) > len(found)
+        ),
+        (),
+    )
+    if len(order) < 2:
         return None
     agreeing = [f for f in found if f.order == order]
     commonest = [Counter(len(f.words[i]) for f in agreeing).most_common(1)[0] for i in range(len(order))]
@@ -131,6 +139,12 @@ def _learn(found: list[_Found]) -> _Layout | None:
     )
 
 
+def _within(order: tuple[str, ...], wider: tuple[str, ...]) -> bool:
+    """Whether ``order``'s fields come in ``wider`` in the same order."""
+    rest = iter(wider)
+    return all(name in rest for name in order)
+
+
 def _found(values: dict[str, str], lines: list[list[str]], keys: list[str]) -> _Found | None:
     """The first line ``values`` make up whole, one after another — as given, or with a value
     that runs into another's words cut back to its own (``None`` if none does). Only lines
@@ -150,18 +164,19 @@ def _found(values: dict[str, str], lines: list[list[str]], keys: list[str]) -> _
 
 
 def _without_overlaps(values: dict[str, str]) -> list[dict[str, str]]:
-    """``values`` with one value that begins or ends with another's words cut back to the rest."""
+    """``values`` with one value that begins or ends with another's words (written the same way,
+    ``same_cell``: "¥588" ends "2TB ¥588" for a price of 588) cut back to the rest."""
     variants = []
     for name, value in values.items():
         words = value.split()
         for other, within in values.items():
-            part = within.split()
-            if other == name or len(part) >= len(words):
+            width = len(within.split())
+            if other == name or width >= len(words):
                 continue
-            if words[-len(part) :] == part:
-                variants.append({**values, name: " ".join(words[: -len(part)])})
-            elif words[: len(part)] == part:
-                variants.append({**values, name: " ".join(words[len(part) :])})
+            if same_cell(within, " ".join(words[-width:])):
+                variants.append({**values, name: " ".join(words[:-width])})
+            elif same_cell(within, " ".join(words[:width])):
+                variants.append({**values, name: " ".join(words[width:])})
     return variants
 
 

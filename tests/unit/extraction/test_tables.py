@@ -152,3 +152,31 @@ def test_an_item_from_no_row_unlike_its_columns_codes_is_a_line_read_as_an_item(
     assert not reading.unlike(
         {"model": None, "name": "Aero 14 with a longer name than any row", "price": 1700.0}
     )
+
+
+def test_a_value_running_into_a_cell_written_another_way_teaches_the_layout_too() -> None:
+    items = listed(
+        ("PH-9850-CN", "Northwind Pulse 9 SE $1,058.00", "1058"),
+        ("PH-8234", "Northwind Pulse 12 SE", "672.5"),
+    )
+    assert read(items, LINES)[:2] == listed(
+        ("PH-9850-CN", "Northwind Pulse 9 SE", "$1,058.00"), ("PH-8234", "Northwind Pulse 12 SE", "$672.50")
+    )
+
+
+def test_items_leaving_a_field_out_agree_with_the_layout_of_those_giving_it() -> None:
+    left_out = [
+        {"model": "PH-9471", "name": "Northwind Pulse 16 Limited Edition $577.00", "price": None},
+        {"model": "PH-9850-CN", "name": "Northwind Pulse 9 SE $1,058.00", "price": None},
+        {"model": "SD-4824", "name": "Portable SSD Drive 512GB $224.99", "price": None},
+    ]
+    items = [*left_out, *listed(("PH-8234", "Northwind Pulse 12 SE", "672.5"))]
+    assert read(items, LINES) == items
+    items.append({"model": "PH-9471", "name": "Northwind Pulse 16 Limited Edition", "price": "577"})
+    assert [(i["name"], i["price"]) for i in read(items, LINES)] == [
+        ("Northwind Pulse 16 Limited Edition", "$577.00"),
+        ("Northwind Pulse 9 SE", "$1,058.00"),
+        ("Portable SSD Drive 512GB", "$224.99"),
+        ("Northwind Pulse 12 SE", "$672.50"),
+        ("Northwind Pulse 16 Limited Edition", "$577.00"),
+    ]

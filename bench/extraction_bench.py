@@ -4,9 +4,10 @@ Every case of the development extraction set (``../shared/eval/extraction``: inv
 contracts, catalogs, resumes, cn-business, eu-formats) is run three ways on the same embedded GGUF:
 
 - **longdoc**: a real ``longdoc serve`` on loopback, driven with the openai SDK: the case's files
-  uploaded (``file-extract``), then ``/chat/completions`` on ``qwen-doc-turbo`` with the files in a
-  ``fileid://`` system message, the instruction as the user message and the case's schema as
-  ``response_format`` (``json_object`` when the case has none: schema from the instruction).
+  uploaded (``file-extract``), then ``/chat/completions`` on ``qwen-doc-turbo`` (``qwen-long`` for
+  a case of several files: Doc-Turbo takes one file id) with the files in a ``fileid://`` system
+  message, the instruction as the user message and the case's schema as ``response_format``
+  (``json_object`` when the case has none: schema from the instruction).
 - **constrained**: plain constrained decoding, the baseline longdoc has to beat. llama-cpp-python
   called once per case with the parsed text (longdoc's ``/files/{id}/parsed``) cut to what fits the
   8,192-token window, the instruction and the schema, ``response_format={"type": "json_object",
@@ -120,7 +121,7 @@ def ask_longdoc(client: Any, file_ids: list[str], case: dict[str, Any]) -> Any:
         else {"type": "json_object"}
     )
     completion = client.chat.completions.create(
-        model="qwen-doc-turbo",
+        model="qwen-doc-turbo" if len(file_ids) == 1 else "qwen-long",
         messages=[
             {"role": "system", "content": "You are a helpful assistant."},
             {"role": "system", "content": ",".join(f"fileid://{i}" for i in file_ids)},

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from longdoc.extraction.currencies import document_currency
+
 # Enough of a document to tell its habits; reading more only costs time.
 SAMPLE_CHARACTERS = 50_000
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/])")
@@ -56,6 +58,7 @@ _EUROPEAN = frozenset(
 class Conventions:
     day_first: bool = False  # a numeric date gives its day before its month
     decimal_comma: bool = False  # "1.299,50": a comma before the decimals, dots between thousands
+    currency: str | None = None  # the ISO 4217 code of the currency most of its amounts are in
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def conventions_of(text: str, caller: Told = Told()) -> Conventions:
     shown_day_first = day_votes > month_votes if day_votes != month_votes else None
     decimal_comma = comma_votes > point_votes if comma_votes != point_votes else None
     return Conventions(
+        currency=document_currency(sample),
         day_first=next(
             v
             for v in (caller.day_first, shown_day_first, caller.decimal_comma, decimal_comma, european)

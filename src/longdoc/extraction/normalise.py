@@ -12,7 +12,9 @@ A string field with ``format: date``, or a description asking for YYYY-MM-DD, ge
 the value names ("03/04/2024" in a German document → "2024-04-03"; the one date of "Date:
 10/03/2018 5:41:06 PAX NO: 4"), one whose description asks
 for YYYY-MM the month it names ("Sep 2024" → "2024-09"); a string field the
-instruction asks to write as a plain number gets its digits ("8999"); ``null`` stays ``null``.
+instruction asks to write as a plain number gets its digits ("8999"). A field holding a currency
+(``currencies``) gets the ISO 4217 code its value names ("€" → "EUR"), or else the currency the
+document writes its amounts in, which also stands for ``null`` there; other ``null``s stay ``null``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from longdoc.extraction.conventions import Conventions
+from longdoc.extraction.currencies import currency_code, wants_currency_code
 from longdoc.extraction.dates import only_date, parse_date, parse_month
 from longdoc.extraction.schema import kinds_of
 
@@ -124,8 +127,9 @@ def conform(
     """``value`` (as extracted, strings at the leaves) turned into what ``schema`` asks for, reading
     dates and numbers by the ``conventions`` of the document it came from."""
     kinds = kinds_of(schema)
+    currency = "string" in kinds and wants_currency_code(name, str(schema.get("description", "")))
     if value is None:
-        return None
+        return conventions.currency if currency else None
     if "enum" in schema:
         return _enum_member(value, schema["enum"])
     if isinstance(value, list):
@@ -154,6 +158,8 @@ def conform(
         value = value.strip()
         if name in plain:
             return plain_digits(value, conventions.decimal_comma)
+        if currency:
+            return currency_code(value, conventions.currency) or conventions.currency or value or None
         if wants_iso_date(schema):
             day = parse_date(value, conventions.day_first) or only_date(value, conventions.day_first)
             return day.isoformat() if day is not None else value or None

@@ -162,3 +162,12 @@ def test_every_description_at_any_depth() -> None:
         "anyOf": [{"description": "one"}],
     }
     assert sorted(descriptions(schema)) == ["a line", "a receipt", "one", "printed day first"]
+
+
+def test_a_field_whose_note_says_it_is_a_number_is_a_number() -> None:
+    found = derive_schema("Return JSON with keys shop, model (the model number) and total (a number).")
+    properties = found.schema["properties"]
+    assert properties["total"]["type"] == ["number", "null"]
+    assert properties["model"]["type"] == ["string", "null"]
+    chinese = derive_schema("字段：甲方、乙方、合同总金额（元，数字）、签订日期。").schema["properties"]
+    assert chinese["合同总金额"]["type"] == ["number", "null"]

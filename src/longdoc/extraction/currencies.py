@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections import Counter
 
 LOCALES = (
     "en", "de", "fr", "es", "it", "nl", "pt", "pl", "cs", "sv", "da", "nb", "fi", "hu", "ro", "el",
@@ -27,6 +26,7 @@ _CURRENCY_FIELD = re.compile(
     re.IGNORECASE,
 )
 _SYMBOL = re.compile(r"symbol|sign\b|符号|記号|zeichen|signe|s[íi]mbolo", re.IGNORECASE)
+PLURAL_COUNTS = (1, 2, 5)  # counts whose plural forms name a currency ("one", "few", "many"/"other")
 MOST_VOTES_SHARE = 2 / 3  # of a document's currency marks that must name its currency
 
 
@@ -34,15 +34,19 @@ MOST_VOTES_SHARE = 2 / 3  # of a document's currency marks that must name its cu
 def _names() -> dict[str, frozenset[str]]:
     """Every code, symbol and name (singular and plural) of the currencies, case-folded → codes."""
     from babel import Locale
+    from babel.numbers import get_currency_name
 
     index: dict[str, set[str]] = {}
     for tag in LOCALES:
         locale = Locale.parse(tag)
-        spelt: list[tuple[str, str]] = [(code, code) for code in locale.currencies]
-        spelt += [(name, code) for code, name in locale.currencies.items()]
-        spelt += [(symbol, code) for code, symbol in locale.currency_symbols.items()]
-        for code, forms in locale._data["currency_names_plural"].items():
-            spelt += [(form, code) for form in forms.values()]
+        codes = [str(code) for code in locale.currencies]
+        spelt = [(code, code) for code in codes]
+        spelt += [(str(symbol), str(code)) for code, symbol in locale.currency_symbols.items()]
+        spelt += [
+            (get_currency_name(code, count=count, locale=locale), code)
+            for code in codes
+            for count in PLURAL_COUNTS
+        ]
         for text, code in spelt:
             index.setdefault(_folded(text), set()).add(code)
     return {text: frozenset(codes) for text, codes in index.items() if text}
@@ -70,15 +74,15 @@ def currency_code(value: str, document: str | None = None) -> str | None:
 def document_currency(text: str) -> str | None:
     """The currency most of ``text``'s marked amounts are in (a shared symbol's vote is split
     between its currencies); None when the text marks none or no currency has most of them."""
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = {}
     marks = 0
     for found in [*_BEFORE.finditer(text), *_AFTER.finditer(text)]:
         codes = _names().get(_folded(found.group(1)))
         if codes:
             marks += 1
             for code in codes:
-                votes[code] += 1 / len(codes)
+                votes[code] = votes.get(code, 0) + 1 / len(codes)
     if not votes:
         return None
-    code, count = votes.most_common(1)[0]
-    return code if count >= MOST_VOTES_SHARE * marks else None
+    code = max(votes, key=votes.__getitem__)
+    return code if votes[code] >= MOST_VOTES_SHARE * marks else None

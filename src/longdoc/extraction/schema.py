@@ -64,7 +64,8 @@ _PLAIN_NUMBER = re.compile(
 # a clause of a field's note saying it holds a number: "total (a number)", "price (number, no
 # currency sign)", "金额（元，数字）" — not one naming a kind of number ("the model number")
 _NUMBER_NOTE = re.compile(
-    r"(?:^|[,;，；]\s*)(?:as\s+)?(?:an?\s+)?(?:plain\s+)?(?:number|numeric|integer|decimal)\b|(?:^|[,;，；]|的)(?:数字|数值|整数)\s*(?:$|[,;，；])",
+    r"(?:^|[,;，；]\s*)(?:as\s+)?(?:an?\s+)?(?:plain\s+)?(?:number|numeric|integer|decimal)\b"
+    r"|(?:^|[,;，；]|的)(?:数字|数值|整数)\s*(?:$|[,;，；])",
     re.IGNORECASE,
 )
 NUMERIC_FIELDS = re.compile(
@@ -225,9 +226,8 @@ def derive_schema(instruction: str) -> TargetSchema:
     plain = _PLAIN_NUMBER.search(instruction) is not None
     properties: dict[str, Any] = {}
     for name, description in fields:
-        numeric = (plain and NUMERIC_FIELDS.search(name) is not None) or _NUMBER_NOTE.search(
-            description
-        ) is not None
+        said = _NUMBER_NOTE.search(description) is not None
+        numeric = said or (plain and NUMERIC_FIELDS.search(name) is not None)
         properties[name] = {"type": ["number", "null"]} if numeric else {"type": ["string", "null"]}
         if _LIST_WORDS.search(name):
             properties[name] = {"type": "array", "items": {"type": "string"}}

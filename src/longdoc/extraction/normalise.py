@@ -3,7 +3,9 @@
 Each part is extracted as text ("¥8,999", "12,999元", "1.299,00 €", "24 months"); the final schema
 says what a field holds. A number field gets the number the text writes ("12,999元" → 12999,
 "24 months" → 24, "5 kg" → 5): the words after it are its unit, which the field's name or
-description already says. Only what multiplies an amount counts after it: a word ("3 million",
+description already says; where that names another unit of the same dimension, the number is
+converted to it (``units``: "750 g" in ``weight_kg`` → 0.75, "2 Jahre" in ``warranty_months`` →
+24). Only what multiplies an amount counts after it: a word ("3 million",
 "1.5万", "2亿", "4 Mio.") always, an abbreviation ("$5k", "€2.5bn", "$3M") only right after an
 amount of money, since "m" and "k" after other numbers are units (metres, kilograms…). Which of
 "." and "," marks the decimals: the last of the two when both are written; otherwise the
@@ -28,6 +30,7 @@ from longdoc.extraction.conventions import Conventions
 from longdoc.extraction.currencies import currency_code, wants_currency_code
 from longdoc.extraction.dates import only_date, parse_date, parse_month
 from longdoc.extraction.schema import kinds_of
+from longdoc.extraction.units import in_field_unit
 
 _CURRENCY = re.compile(
     r"(?:US\$|HK\$|NT\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|CHF|yuan|dollars?|euros?|[¥￥$€£₩₹元圆块円]|人民币|美元|欧元|日元)",
@@ -142,6 +145,8 @@ def conform(
         return {k: conform(v, properties.get(k, {}), plain, k, conventions) for k, v in value.items()}
     if kinds & {"number", "integer"} and not isinstance(value, bool):
         number = parse_number(value, conventions.decimal_comma)
+        if number is not None and isinstance(value, str):
+            number = in_field_unit(value, number, name, str(schema.get("description", "")))
         if number is not None and "integer" in kinds and "number" not in kinds:
             number = round(number)
         return number

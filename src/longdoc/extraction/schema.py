@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from longdoc.core.errors import InvalidRequest
+from longdoc.extraction.units import names_a_unit
 
 _ARRAY = re.compile(r"\barray\b|数组|配列", re.IGNORECASE)
 _ASKS_JSON = re.compile(r"(?<![a-z])json(?![a-z])|结构化|構造化", re.IGNORECASE)
@@ -32,10 +33,19 @@ _FIELDS_INTRO = re.compile(
     r"|包含|包括|含有|字段(?:为|是|有)?[:：]?|属性(?:为|是|有)?[:：]?|を含む|項目[:：]?|的|：)\s*",
     re.IGNORECASE,
 )
-_NOTE = re.compile(r"[(（]([^)）]*)[)）]")
+_NOTE = re.compile(r"[(（\[]([^)）\]]*)[)）\]]")  # "price (in EUR)", "items[name, qty]"
+# a note listing the labels a field takes: "(one of: invoice, credit_note)", "(either A or B)"
+_ENUM_NOTE = re.compile(r"^\s*(?:one of|either|any of)\b\s*[:：]?\s*(.+)$", re.IGNORECASE)
+# a note saying the field lists values: "parties (list of names)", "(a list)"
+_LIST_NOTE = re.compile(r"^\s*(?:an?\s+)?list\b|^\s*(?:an?\s+)?array\b|列表|数组", re.IGNORECASE)
+# a note naming an item's own fields: "items[description, quantity]", "line_items (description, amount)"
+_MEMBER = re.compile(r"[a-z][A-Za-z0-9_]*")
+# a field holding a date, which an instruction's "dates as YYYY-MM-DD" is about
+_DATE_KEY = re.compile(r"date|日期|日付|datum|fecha", re.IGNORECASE)
+_LITERALS = frozenset({"null", "none", "true", "false"})  # "…; null where it is silent" names no field
 MASK = "\0"  # stands in for a note's characters while the list is cut (neither space nor separator)
 _FIELD_SPLIT = re.compile(r"\s*(?:,|，|、|;|；|/|\band\b|\bor\b|以及|和|与|及|跟)\s*", re.IGNORECASE)
-_END_OF_LIST = re.compile(r"[.。!！?？\n]|\b(?:from|in|for|as|that|which|where)\b", re.IGNORECASE)
+_END_OF_LIST = re.compile(r"[.。!！?？\n]|\b(?:from|in|for|as|that|which|where|whether|if)\b", re.IGNORECASE)
 _ARTICLES = re.compile(r"^(?:the|a|an|its|their|each|product|item)\s+", re.IGNORECASE)
 _CLASSIFY = re.compile(
     r"classif\w*|categori[sz]\w*|label\w*|moderat\w*|sentiment|分类|归类|类别|审核|判断|情感|分類",
@@ -224,22 +234,52 @@ def derive_schema(instruction: str) -> TargetSchema:
             return TargetSchema(_object({"summary": {"type": "string"}}), derived=True)
         return TargetSchema({"type": "object"}, derived=True)
     plain = _PLAIN_NUMBER.search(instruction) is not None
-    properties: dict[str, Any] = {}
-    for name, description in fields:
-        said = _NUMBER_NOTE.search(description) is not None
-        numeric = said or (plain and NUMERIC_FIELDS.search(name) is not None)
-        properties[name] = {"type": ["number", "null"]} if numeric else {"type": ["string", "null"]}
-        if _LIST_WORDS.search(name):
-            properties[name] = {"type": "array", "items": {"type": "string"}}
-        if description:
-            properties[name]["description"] = description
+    iso_dates = "YYYY-MM-DD" in _NOTE.sub("", instruction).upper()
+    properties = {name: _field(name, note, plain, iso_dates) for name, note in fields}
     item = _object(properties)
-    told = instruction
+    told = _NOTE.sub("", instruction)  # "parties (list of names)" lists a field's values, not the answer
     for name in properties:  # "技能列表" names a field that lists, not the answer
         told = told.replace(name, "")
     if _MANY.search(told):
         return TargetSchema({"type": "array", "items": item}, derived=True)
     return TargetSchema(item, derived=True)
+
+
+def _field(name: str, note: str, plain: bool, iso_dates: bool) -> dict[str, Any]:
+    """The schema of a field an instruction names, from its name and the note after it: labels
+    to choose from, fields of its own, a list, a number (said, or an amount the instruction asks
+    for as plain digits, or a quantity its name gives the unit of), else a string."""
+    labels = _ENUM_NOTE.match(note)
+    members = _members(note)
+    if labels is not None:
+        schema: dict[str, Any] = {"type": ["string", "null"], "enum": _labels(labels.group(1))}
+    elif members:
+        item = _object({member: _field(member, "", plain, iso_dates) for member in members})
+        many = name.endswith("s") or _LIST_WORDS.search(name) is not None
+        return {"type": "array", "items": item} if many else item
+    elif _LIST_NOTE.search(note) or _LIST_WORDS.search(name):
+        schema = {"type": "array", "items": {"type": "string"}}
+    elif _NUMBER_NOTE.search(note) or (plain and NUMERIC_FIELDS.search(name)) or names_a_unit(name, note):
+        schema = {"type": ["number", "null"]}
+    else:
+        schema = {"type": ["string", "null"]}
+    if not note and iso_dates and _DATE_KEY.search(name) and "string" in kinds_of(schema):
+        note = "YYYY-MM-DD"
+    return {**schema, "description": note} if note and labels is None else schema
+
+
+def _members(note: str) -> list[str]:
+    """The fields a note names for an item of its own ("description, quantity, unit_price");
+    none when it is a remark ("number, incl. tax", "ISO code")."""
+    parts = [part.strip() for part in _FIELD_SPLIT.split(note) if part.strip()]
+    if len(parts) < 2 or not all(_MEMBER.fullmatch(part) for part in parts):
+        return []
+    return [] if _NUMBER_NOTE.search(note) else parts
+
+
+def _labels(listed: str) -> list[str]:
+    labels = [_label(part) for part in _FIELD_SPLIT.split(listed)]
+    return [label for label in dict.fromkeys(labels) if label]
 
 
 def list_name(instruction: str) -> str:
@@ -269,26 +309,34 @@ def plain_number_fields(schema: dict[str, Any], instruction: str) -> frozenset[s
 
 
 def described_fields(instruction: str) -> list[tuple[str, str]]:
-    """The fields an instruction names, in order, as JSON keys (snake_case; CJK kept as written),
-    each with the note in brackets after it as its description ("model (the product model)")."""
-    for intro in _FIELDS_INTRO.finditer(instruction):
-        rest = instruction[intro.end() :]
-        # notes in brackets neither end the list nor split it ("(symbols and commas removed)")
-        masked = _NOTE.sub(lambda note: MASK * len(note.group(0)), rest)
-        stop = _END_OF_LIST.search(masked)
-        end = stop.start() if stop else len(rest)
-        fields: dict[str, str] = {}
-        start = 0
-        for cut in [*_FIELD_SPLIT.finditer(masked[:end]), None]:
-            stop_at = cut.start() if cut else end
-            # "…整理出来：双方全称" — the list starts after a colon; "输出 JSON" asks, it names no field
-            name = _key(re.split(r"[:：]", masked[start:stop_at].replace(MASK, ""))[-1])
-            if name and name not in fields and not _ASKS_JSON.search(name):
-                fields[name] = " ".join(n.group(1).strip() for n in _NOTE.finditer(rest[start:stop_at]))
-            start = cut.end() if cut else end
+    """The fields an instruction names, in order, as JSON keys (snake_case; CJK kept as written;
+    a key written as an identifier kept as it is), each with the note in brackets after it as its
+    description ("model (the product model)"). A list after a plain colon ("return: a, b, c") is
+    read when no words introduce one."""
+    for intro in [*_FIELDS_INTRO.finditer(instruction), *re.finditer(r":\s*", instruction)]:
+        fields = _listed(instruction[intro.end() :])
+        # one field is a list when the words say so: "fields: party"
         if len(fields) >= 2 or (fields and intro.group(0).strip().lower().startswith(("field", "key"))):
             return list(fields.items())
     return []
+
+
+def _listed(rest: str) -> dict[str, str]:
+    """The fields listed at the start of ``rest``, each with its note."""
+    # notes in brackets neither end the list nor split it ("(symbols and commas removed)")
+    masked = _NOTE.sub(lambda note: MASK * len(note.group(0)), rest)
+    stop = _END_OF_LIST.search(masked)
+    end = stop.start() if stop else len(rest)
+    fields: dict[str, str] = {}
+    start = 0
+    for cut in [*_FIELD_SPLIT.finditer(masked[:end]), None]:
+        stop_at = cut.start() if cut else end
+        # "…整理出来：双方全称" — the list starts after a colon; "输出 JSON" asks, it names no field
+        name = _key(re.split(r"[:：]", masked[start:stop_at].replace(MASK, ""))[-1])
+        if name and name not in fields and not _ASKS_JSON.search(name) and name.lower() not in _LITERALS:
+            fields[name] = " ".join(n.group(1).strip() for n in _NOTE.finditer(rest[start:stop_at]))
+        start = cut.end() if cut else end
+    return fields
 
 
 def classification_labels(instruction: str) -> list[str]:
@@ -353,6 +401,8 @@ def _key(phrase: str) -> str:
         return ""
     if _CJK.search(phrase):
         return re.sub(r"\s+", "", phrase)
+    if re.fullmatch(r"[A-Za-z]+(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+", phrase):
+        return phrase  # written as a key: "notice_period_to_terminate_renewal", "invoiceNumber"
     words = re.findall(r"[A-Za-z0-9]+", phrase)
     return "_".join(w.lower() for w in words[:4])
 

@@ -105,14 +105,24 @@ def in_field_unit(value: str, number: float, name: str, description: str) -> flo
     return number
 
 
+def names_a_unit(name: str, description: str) -> bool:
+    """Whether a field's key or description names the physical unit it holds ("weight_kg",
+    "warranty (months)"), in a word of two letters or more: a letter alone may be a word of
+    the name ("party_a"), not a unit."""
+    words = [*_KEY_WORDS.split(name)[-1:], *_described(description)]
+    return any(len(word) > 1 and _field_unit(word, "") is not None for word in words)
+
+
 @functools.lru_cache(maxsize=1024)
 def _field_unit(name: str, description: str) -> Unit | None:
     """The physical unit a number field asks for, from its key's last word or its description;
     None when it names none, or one without a dimension (percent, count)."""
-    words = _KEY_WORDS.split(name)[-1:]
-    words += [w for found in _DESCRIBED.finditer(description) for w in found.groups() if w]
-    for word in words:
+    for word in [*_KEY_WORDS.split(name)[-1:], *_described(description)]:
         units = [u for u in _units(word) if _registry().get_dimensionality(u)]
         if len(units) == 1:
             return units[0]
     return None
+
+
+def _described(description: str) -> list[str]:
+    return [word for found in _DESCRIBED.finditer(description) for word in found.groups() if word]

@@ -171,3 +171,45 @@ def test_a_field_whose_note_says_it_is_a_number_is_a_number() -> None:
     assert properties["model"]["type"] == ["string", "null"]
     chinese = derive_schema("字段：甲方、乙方、合同总金额（元，数字）、签订日期。").schema["properties"]
     assert chinese["合同总金额"]["type"] == ["number", "null"]
+
+
+def test_a_list_after_a_colon_with_an_item_list_in_brackets() -> None:
+    target = derive_schema(
+        "Read this business document and return: document_number, seller, date, delivery_date, total, "
+        "items[description, quantity, unit_price, weight_kg]. Dates as YYYY-MM-DD, numbers without "
+        "thousands separators."
+    )
+    assert not target.is_array
+    assert target.fields == ["document_number", "seller", "date", "delivery_date", "total", "items"]
+    properties = target.schema["properties"]
+    assert properties["date"]["description"] == properties["delivery_date"]["description"] == "YYYY-MM-DD"
+    assert "description" not in properties["seller"]
+    assert properties["total"]["type"] == ["number", "null"]
+    item = properties["items"]["items"]["properties"]
+    assert list(item) == ["description", "quantity", "unit_price", "weight_kg"]
+    assert item["weight_kg"]["type"] == item["unit_price"]["type"] == ["number", "null"]  # a unit; an amount
+
+
+def test_notes_give_labels_lists_and_an_item_s_own_fields() -> None:
+    target = derive_schema(
+        "Return JSON with parties (list of names), contract_type (one of: affiliate, agency, supply), "
+        "total (number, incl. tax), currency (ISO code), line_items (description, quantity, amount) and "
+        'notice_period_to_terminate_renewal (e.g. "90 days"); null where the contract is silent.'
+    )
+    assert not target.is_array  # "list of names" lists a field's values, not the answer
+    properties = target.schema["properties"]
+    assert list(properties) == [
+        "parties", "contract_type", "total", "currency", "line_items", "notice_period_to_terminate_renewal"
+    ]  # fmt: skip
+    assert properties["parties"]["type"] == "array"
+    assert properties["contract_type"]["enum"] == ["affiliate", "agency", "supply"]
+    assert properties["total"] == {"type": ["number", "null"], "description": "number, incl. tax"}
+    assert properties["currency"] == {"type": ["string", "null"], "description": "ISO code"}
+    assert list(properties["line_items"]["items"]["properties"]) == ["description", "quantity", "amount"]
+
+
+def test_a_letter_at_the_end_of_a_key_is_not_a_unit() -> None:
+    target = derive_schema("Fields: party_a, party_b, weight_kg, warrantyMonths")
+    properties = target.schema["properties"]
+    assert properties["party_a"]["type"] == properties["party_b"]["type"] == ["string", "null"]
+    assert properties["weight_kg"]["type"] == properties["warrantyMonths"]["type"] == ["number", "null"]

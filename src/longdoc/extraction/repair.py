@@ -8,6 +8,10 @@ of the same shape on that line ("HX-410": letters, hyphen, digits) is taken inst
 It also misreads dates ("2023-03-18" for a receipt's "28 Mar 18"). A date field the schema
 requires (so its value cannot be dropped) that holds a date its part does not write takes the
 part's date instead, when the part writes exactly one.
+
+And it drops a number's separators ("598112.00" for "5 981,12 €"). A number field whose value its
+part does not write takes the one number the part writes with the same digits in the same order
+("5 981,12"), read by the document's conventions.
 """
 
 from __future__ import annotations
@@ -15,12 +19,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from longdoc.extraction.dates import find_dates
 from longdoc.extraction.grounding import Grounding
+from longdoc.extraction.normalise import parse_number
 
 _CODE = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
+# a number as written, its groups parted by a separator or a (narrow, no-break) space
+_WRITTEN = re.compile(r"(?<![\d.,])\d(?:[\d.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))*\d|(?<![\d.,])\d")
+MIN_MENDED_DIGITS = 3  # fewer digits are written in too many numbers to tell which one was meant
 
 
 def shape(value: str) -> re.Pattern[str] | None:
@@ -94,3 +103,41 @@ def mend_dates(
         return []
     ((start, end),) = written.values()
     return [(name, text[start:end], offset + start, offset + end) for name in wrong]
+
+
+def mend_numbers(
+    surface: dict[str, Any],
+    sources: list[Grounding],
+    text: str,
+    offset: int,
+    fields: Iterable[str],
+    decimal_comma: bool,
+) -> list[tuple[str, str, int, int]]:
+    """(field, number as written, start, end) for each of the number ``fields`` whose value is
+    not found in ``text`` when ``text`` writes one number of other value with the same digits;
+    offsets as in ``mend_codes``."""
+    found = {s.field for s in sources}
+    mended: list[tuple[str, str, int, int]] = []
+    for name in fields:
+        value = surface.get(name)
+        number = parse_number(value, decimal_comma) if name not in found and isinstance(value, str) else None
+        wanted = _digits(number)
+        if number is None or len(wanted) < MIN_MENDED_DIGITS:
+            continue
+        written = {
+            (hit.start(), hit.end())
+            for hit in _WRITTEN.finditer(text)
+            if _digits(read := parse_number(hit.group(0), decimal_comma)) == wanted and read != number
+        }
+        if len({text[start:end] for start, end in written}) == 1:
+            start, end = min(written)
+            mended.append((name, text[start:end], offset + start, offset + end))
+    return mended
+
+
+def _digits(number: int | float | None) -> str:
+    """The digits a number is written with, without its sign, point or leading and trailing zeros
+    of its decimals (5981.12 and 598112 → "598112")."""
+    if number is None:
+        return ""
+    return format(Decimal(str(number)).normalize(), "f").replace(".", "").lstrip("-0")

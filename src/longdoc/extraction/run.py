@@ -41,9 +41,9 @@ from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform, wants_iso_date
 from longdoc.extraction.profiles import NO_PROFILE, Profile
-from longdoc.extraction.repair import mend_codes, mend_dates
+from longdoc.extraction.repair import mend_codes, mend_dates, mend_numbers
 from longdoc.extraction.rows import unshared
-from longdoc.extraction.schema import TargetSchema, descriptions, part_schema
+from longdoc.extraction.schema import TargetSchema, descriptions, kinds_of, part_schema
 from longdoc.extraction.siblings import without_siblings
 from longdoc.extraction.table_items import with_table_items
 from longdoc.extraction.validation import (
@@ -111,6 +111,7 @@ class DocumentExtraction:
         self._needed = needed_fields(job.target.item_schema)
         properties = job.target.item_schema.get("properties", {})
         self._needed_dates = [n for n in self._needed if wants_iso_date(properties[n])]
+        self._numbers = [n for n, sub in properties.items() if kinds_of(sub) & {"number", "integer"}]
         self._notes: list[str] = []
         self._failed: list[PartResult] = []
 
@@ -240,6 +241,11 @@ class DocumentExtraction:
                     surface, sources, part_text, part.start, self._needed_dates, conventions.day_first
                 ):
                     surface = {**surface, name: day}
+                    sources.append(self._source(name, start, end, "exact", document))
+                for name, number, start, end in mend_numbers(
+                    surface, sources, part_text, part.start, self._numbers, conventions.decimal_comma
+                ):
+                    surface = {**surface, name: number}
                     sources.append(self._source(name, start, end, "exact", document))
             if self._settings.drop_ungrounded and isinstance(surface, dict) and not job.target.is_array:
                 surface = supported(surface, sources, self._needed)

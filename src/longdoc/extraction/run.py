@@ -41,6 +41,7 @@ from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform, wants_iso_date
 from longdoc.extraction.profiles import NO_PROFILE, Profile
+from longdoc.extraction.quantities import placed
 from longdoc.extraction.repair import mend_codes, mend_dates, mend_numbers
 from longdoc.extraction.rows import unshared
 from longdoc.extraction.schema import TargetSchema, descriptions, kinds_of, part_schema
@@ -225,8 +226,13 @@ class DocumentExtraction:
         raw = without_siblings(unshared(raw, {"items": item_schema}, part_text))
         if not job.target.derived:  # a derived field's type is a guess: "24" may be the number asked for
             raw = with_units(raw, {"items": item_schema}, part_text)
-        items: list[Item] = []
         conventions = self._conventions[part.source]
+        # an item's measured fields from where it is written (the answer's own list, or lists in it)
+        if job.target.is_array:
+            raw = placed(raw, {"items": item_schema}, part_text, conventions.decimal_comma)
+        else:
+            raw = [placed(v, item_schema, part_text, conventions.decimal_comma) for v in raw]
+        items: list[Item] = []
         for surface in raw:
             surface = job.profile.refine(surface, part_text, text)
             if _empty(surface):

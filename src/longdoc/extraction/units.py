@@ -92,32 +92,58 @@ def in_field_unit(value: str, number: float, name: str, description: str) -> flo
     """``number`` — the first number ``value`` writes — in the unit its field asks for, when
     ``value`` writes it in another unit of the same dimension; else ``number`` as it is."""
     found = _AFTER_NUMBER.search(unicodedata.normalize("NFKC", value))
-    unit = _field_unit(name, description) if found is not None else None
-    if found is None or unit is None:
+    unit = field_unit(name, description) if found is not None else None
+    written = _written_unit(found, unit) if found is not None and unit is not None else None
+    if written is None:
         return number
+    return round(float(_registry().Quantity(number, written).to(unit).magnitude), 9)
+
+
+def quantities(text: str, unit: Unit) -> list[tuple[int, int]]:
+    """Where ``text`` writes a quantity in a unit of ``unit``'s dimension ("750 g" for kilograms):
+    (start, end) of each, from its number to the word or two after it."""
+    return [found.span() for found in _AFTER_NUMBER.finditer(text) if _written_unit(found, unit) is not None]
+
+
+def _written_unit(found: re.Match[str], unit: Unit) -> Unit | None:
+    """The unit of ``unit``'s dimension the word or two after a number name, if one."""
     registry = _registry()
     for word in [" ".join(w for w in found.groups() if w), found.group(1)]:
         same = [
             u for u in _units(word) if registry.get_dimensionality(u) == registry.get_dimensionality(unit)
         ]
         if len(same) == 1:
-            return round(float(registry.Quantity(number, same[0]).to(unit).magnitude), 9)
-    return number
+            return same[0]
+    return None
+
+
+def field_unit_in(name: str, description: str, text: str) -> Unit | None:
+    """``field_unit``, or else the unit ``text`` writes after a number in the letters of the key's
+    last word, in any case ("capacity_mah" and "10000 mAh")."""
+    unit = field_unit(name, description)
+    words = _KEY_WORDS.split(name)
+    if unit is not None or len(words) < 2 or len(words[-1]) < 2 or not words[-1].isalpha():
+        return unit
+    written = re.search(rf"\d\s*({re.escape(words[-1])})(?![^\W\d_])", text, re.IGNORECASE)
+    units = [u for u in _units(written.group(1)) if _registry().get_dimensionality(u)] if written else []
+    return units[0] if len(units) == 1 else None
 
 
 def names_a_unit(name: str, description: str) -> bool:
     """Whether a field's key or description names the physical unit it holds ("weight_kg",
-    "warranty (months)"), in a word of two letters or more: a letter alone may be a word of
-    the name ("party_a"), not a unit."""
-    words = [*_KEY_WORDS.split(name)[-1:], *_described(description)]
-    return any(len(word) > 1 and _field_unit(word, "") is not None for word in words)
+    "warranty (months)")."""
+    return field_unit(name, description) is not None
 
 
 @functools.lru_cache(maxsize=1024)
-def _field_unit(name: str, description: str) -> Unit | None:
-    """The physical unit a number field asks for, from its key's last word or its description;
-    None when it names none, or one without a dimension (percent, count)."""
-    for word in [*_KEY_WORDS.split(name)[-1:], *_described(description)]:
+def field_unit(name: str, description: str) -> Unit | None:
+    """The physical unit a number field asks for, from its description or its key's last word;
+    None when it names none, or one without a dimension (percent, count). A key names a unit
+    after what it measures, in a word of two letters or more: "warranty_months", not "months"
+    (a field of that name may count anything) nor "party_a"."""
+    words = _KEY_WORDS.split(name)
+    named = words[-1:] if len(words) > 1 and len(words[-1]) > 1 else []
+    for word in [*_described(description), *named]:
         units = [u for u in _units(word) if _registry().get_dimensionality(u)]
         if len(units) == 1:
             return units[0]

@@ -4,6 +4,7 @@ whatever unit and language the document wrote it in; other numbers keep the numb
 import pytest
 
 from longdoc.extraction.normalise import conform
+from longdoc.extraction.units import field_unit, field_unit_in
 
 NUMBER = {"type": "number"}
 INTEGER = {"type": "integer"}
@@ -48,3 +49,13 @@ def test_a_number_without_a_unit_to_convert_stays_as_written(
     written: str, name: str, schema: dict, expected: float
 ) -> None:
     assert conform(written, schema, name=name) == expected
+
+
+def test_a_unit_is_named_after_what_a_key_measures() -> None:
+    assert field_unit("warranty_months", "") is not None
+    assert field_unit("months", "") is None  # may count anything
+    assert field_unit("year", "graduation year") is None
+    assert field_unit("party_a", "") is None and field_unit("party_b", "") is None  # a letter is no unit
+    assert field_unit("capacity_mah", "") is None  # no CLDR name, and "mah" is no Pint spelling…
+    assert field_unit_in("capacity_mah", "", "Kapazität: 20000 mAh") is not None  # …but the text's "mAh"
+    assert field_unit_in("capacity_mah", "", "20000 mah are") is None  # as written, no unit either

@@ -5,6 +5,8 @@ description ("the state whose laws govern it") or invents a plausible date. Befo
 merged, a single object keeps only the values found in its part (``supported``), a list only the
 items most of whose values are (``mostly_grounded``). A value that differs from the text only in
 apostrophes or spacing takes the text's spelling ("Roundy’s" for "Roundy's", ``as_written``).
+A value that is the name of the file the part comes from — the prompt's label gives it — is not
+read from the text unless the text writes it (``without_file_names``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ def spelt_as_written(surface: Any, text: str) -> Any:
     if isinstance(surface, dict):
         return {name: spelt_as_written(v, text) for name, v in surface.items()}
     return surface
+
+
+def without_file_names(surface: Any, name: str, text: str) -> Any:
+    """``surface`` with each string that is the file's ``name``, with or without its extension
+    ("eu_01_de_invoice.pdf" as an invoice number), as null — unless ``text`` writes it."""
+    if isinstance(surface, list):
+        return [without_file_names(v, name, text) for v in surface]
+    if isinstance(surface, dict):
+        return {key: without_file_names(v, name, text) for key, v in surface.items()}
+    copied = isinstance(surface, str) and surface.strip().casefold() in {
+        name.casefold(),
+        name.rsplit(".", 1)[0].casefold(),
+    }
+    return None if copied and surface.strip() not in text else surface
 
 
 def as_written(value: str, text: str) -> str:

@@ -35,7 +35,13 @@ from longdoc.extraction.answers import ask
 from longdoc.extraction.cells import Cell
 from longdoc.extraction.conventions import conventions_of, told
 from longdoc.extraction.durations import with_units
-from longdoc.extraction.evidence import mostly_grounded, read_through, spelt_as_written, supported
+from longdoc.extraction.evidence import (
+    mostly_grounded,
+    read_through,
+    spelt_as_written,
+    supported,
+    without_file_names,
+)
 from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align, leaves
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
@@ -223,6 +229,7 @@ class DocumentExtraction:
         item_schema = job.target.item_schema
         part_text = text[part.start : part.end]
         raw = spelt_as_written(value if job.target.is_array else [value], part_text)
+        raw = without_file_names(raw, document.name, part_text)
         raw = without_siblings(unshared(raw, {"items": item_schema}, part_text))
         if not job.target.derived:  # a derived field's type is a guess: "24" may be the number asked for
             raw = with_units(raw, {"items": item_schema}, part_text)

@@ -1,6 +1,6 @@
 import pytest
 
-from longdoc.extraction.evidence import as_written, supported
+from longdoc.extraction.evidence import as_written, supported, without_file_names
 from longdoc.extraction.profiles.legal_forms import entity_key
 from longdoc.extraction.profiles.parties import (
     defined_name,
@@ -217,3 +217,13 @@ def test_a_value_loses_the_end_of_json_the_model_closed_inside_it() -> None:
     assert as_written("University of Manchester (2020)},{", text) == "University of Manchester (2020)"
     assert as_written("University of Manchester (2020)}]", text) == "University of Manchester (2020)"
     assert as_written("note [1]", text) == "note [1]"  # written so in the text: kept
+
+
+def test_the_file_s_name_is_no_value_unless_the_text_writes_it() -> None:
+    answer = {"number": "eu_01_de_invoice.pdf", "seller": "Brandt GmbH", "lines": ["EU_01_DE_INVOICE", "x"]}
+    assert without_file_names(answer, "eu_01_de_invoice.pdf", "Rechnung RE-1 Brandt GmbH") == {
+        "number": None,
+        "seller": "Brandt GmbH",
+        "lines": [None, "x"],
+    }
+    assert without_file_names({"number": "INV-7"}, "INV-7.pdf", "Invoice INV-7") == {"number": "INV-7"}

@@ -36,17 +36,19 @@ def spelt_as_written(surface: Any, text: str) -> Any:
 
 
 def without_file_names(surface: Any, name: str, text: str) -> Any:
-    """``surface`` with each string that is the file's ``name``, with or without its extension
-    ("eu_01_de_invoice.pdf" as an invoice number), as null — unless ``text`` writes it."""
+    """``surface`` with each string that is the file's ``name`` — with or without its extension,
+    or ending in its extension ("eu_01_de_invoice.pdf" as an invoice number, "Sphere 3D Corp. 06 24
+    2020-EX-10.12-CONSULTING_AGREEMENT.PDF" as a party) — as null, unless ``text`` writes it."""
     if isinstance(surface, list):
         return [without_file_names(v, name, text) for v in surface]
     if isinstance(surface, dict):
         return {key: without_file_names(v, name, text) for key, v in surface.items()}
-    copied = isinstance(surface, str) and surface.strip().casefold() in {
-        name.casefold(),
-        name.rsplit(".", 1)[0].casefold(),
-    }
-    return None if copied and surface.strip() not in text else surface
+    if not isinstance(surface, str) or surface.strip() in text:
+        return surface
+    stem, dot, extension = name.casefold().rpartition(".")
+    value = surface.strip().casefold()
+    ends_so = bool(dot) and len(extension) > 1 and value.endswith(dot + extension)
+    return None if value in {name.casefold(), stem} or ends_so else surface
 
 
 def as_written(value: str, text: str) -> str:

@@ -227,3 +227,8 @@ def test_the_file_s_name_is_no_value_unless_the_text_writes_it() -> None:
         "lines": [None, "x"],
     }
     assert without_file_names({"number": "INV-7"}, "INV-7.pdf", "Invoice INV-7") == {"number": "INV-7"}
+    party = "Sphere 3D Corp. 06 24 2020-EX-10.12-CONSULTING_AGREEMENT.PDF"
+    assert without_file_names([party, "Sphere 3D Corp."], "SPHERE3DCORP-EX-10.12.PDF", "Sphere 3D Corp.") == [
+        None,
+        "Sphere 3D Corp.",
+    ]

@@ -1,8 +1,9 @@
 """Schemas for extraction: derived from an instruction, and the looser one each part is read with.
 
 ``derive_schema`` reads the fields an instruction names ("each object has model, name and
-price", "fields: a, b, c", "包含型号、名称和价格"), makes the answer an array when it asks for
-"all …" / "所有…", and an ``enum`` when it asks to classify into listed labels. ``part_schema``
+price", "fields: a, b, c", "return: a, b, items[c, d]", "包含型号、名称和价格") with what each
+one's note says (its own fields, labels "one of: …", a list, a number), makes the answer an array
+when it asks for "all …" / "所有…", and an ``enum`` when it asks to classify into listed labels. ``part_schema``
 is what one part is extracted under: every leaf a string (the model copies the text as written —
 "¥8,999" — which grounds well; ``normalise`` turns it into the final type) and every field
 nullable, so a part lacking a field can say so. A caller's schema is read with its ``$ref``s
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from longdoc.core.errors import InvalidRequest
-from longdoc.extraction.units import names_a_unit
+from longdoc.extraction.units import field_unit
 
 _ARRAY = re.compile(r"\barray\b|数组|配列", re.IGNORECASE)
 _ASKS_JSON = re.compile(r"(?<![a-z])json(?![a-z])|结构化|構造化", re.IGNORECASE)
@@ -259,7 +260,11 @@ def _field(name: str, note: str, plain: bool, iso_dates: bool) -> dict[str, Any]
         return {"type": "array", "items": item} if many else item
     elif _LIST_NOTE.search(note) or _LIST_WORDS.search(name):
         schema = {"type": "array", "items": {"type": "string"}}
-    elif _NUMBER_NOTE.search(note) or (plain and NUMERIC_FIELDS.search(name)) or names_a_unit(name, note):
+    elif (
+        _NUMBER_NOTE.search(note)
+        or (plain and NUMERIC_FIELDS.search(name))
+        or field_unit(name, note) is not None
+    ):
         schema = {"type": ["number", "null"]}
     else:
         schema = {"type": ["string", "null"]}

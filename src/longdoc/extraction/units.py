@@ -1,8 +1,8 @@
 """Quantities in the unit their field names: "750 g" in ``weight_kg`` → 0.75, "2 Jahre" in
 ``warranty_months`` → 24, "1,5 m" in ``length_cm`` → 150.
 
-A field names its unit at the end of its key ("weight_kg", "warrantyMonths") or in its
-description ("in kg", "(months)"); a value names its own after its number. The words a unit is
+A field names its unit in its description ("in kg", "(months)") or after what its key measures
+("weight_kg", "warrantyMonths"); a value names its own after its number. The words a unit is
 written with in the languages documents here are written in come from CLDR (Babel), the
 conversions from Pint. A value converts only between units of one physical dimension, so
 "20 %", "5 pages" and a bare number stay the number they write.
@@ -88,6 +88,33 @@ def _units(word: str) -> list[Unit]:
     return []
 
 
+@functools.lru_cache(maxsize=1024)
+def field_unit(name: str, description: str) -> Unit | None:
+    """The physical unit a number field asks for, from its description or its key's last word;
+    None when it names none, or one without a dimension (percent, count). A key names a unit
+    after what it measures, in a word of two letters or more: "warranty_months", not "months"
+    (a field of that name may count anything) nor "party_a"."""
+    words = _KEY_WORDS.split(name)
+    named = words[-1:] if len(words) > 1 and len(words[-1]) > 1 else []
+    for word in [*_described(description), *named]:
+        units = [u for u in _units(word) if _registry().get_dimensionality(u)]
+        if len(units) == 1:
+            return units[0]
+    return None
+
+
+def field_unit_in(name: str, description: str, text: str) -> Unit | None:
+    """``field_unit``, or else the unit ``text`` writes after a number in the letters of the key's
+    last word, in any case ("capacity_mah" and "10000 mAh")."""
+    unit = field_unit(name, description)
+    words = _KEY_WORDS.split(name)
+    if unit is not None or len(words) < 2 or len(words[-1]) < 2 or not words[-1].isalpha():
+        return unit
+    written = re.search(rf"\d\s*({re.escape(words[-1])})(?![^\W\d_])", text, re.IGNORECASE)
+    units = [u for u in _units(written.group(1)) if _registry().get_dimensionality(u)] if written else []
+    return units[0] if len(units) == 1 else None
+
+
 def in_field_unit(value: str, number: float, name: str, description: str) -> float:
     """``number`` — the first number ``value`` writes — in the unit its field asks for, when
     ``value`` writes it in another unit of the same dimension; else ``number`` as it is."""
@@ -114,39 +141,6 @@ def _written_unit(found: re.Match[str], unit: Unit) -> Unit | None:
         ]
         if len(same) == 1:
             return same[0]
-    return None
-
-
-def field_unit_in(name: str, description: str, text: str) -> Unit | None:
-    """``field_unit``, or else the unit ``text`` writes after a number in the letters of the key's
-    last word, in any case ("capacity_mah" and "10000 mAh")."""
-    unit = field_unit(name, description)
-    words = _KEY_WORDS.split(name)
-    if unit is not None or len(words) < 2 or len(words[-1]) < 2 or not words[-1].isalpha():
-        return unit
-    written = re.search(rf"\d\s*({re.escape(words[-1])})(?![^\W\d_])", text, re.IGNORECASE)
-    units = [u for u in _units(written.group(1)) if _registry().get_dimensionality(u)] if written else []
-    return units[0] if len(units) == 1 else None
-
-
-def names_a_unit(name: str, description: str) -> bool:
-    """Whether a field's key or description names the physical unit it holds ("weight_kg",
-    "warranty (months)")."""
-    return field_unit(name, description) is not None
-
-
-@functools.lru_cache(maxsize=1024)
-def field_unit(name: str, description: str) -> Unit | None:
-    """The physical unit a number field asks for, from its description or its key's last word;
-    None when it names none, or one without a dimension (percent, count). A key names a unit
-    after what it measures, in a word of two letters or more: "warranty_months", not "months"
-    (a field of that name may count anything) nor "party_a"."""
-    words = _KEY_WORDS.split(name)
-    named = words[-1:] if len(words) > 1 and len(words[-1]) > 1 else []
-    for word in [*_described(description), *named]:
-        units = [u for u in _units(word) if _registry().get_dimensionality(u)]
-        if len(units) == 1:
-            return units[0]
     return None
 
 

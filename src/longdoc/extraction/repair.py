@@ -28,7 +28,7 @@ from longdoc.extraction.normalise import parse_number
 
 _CODE = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
 # a number as written, its groups parted by a separator or a (narrow, no-break) space
-_WRITTEN = re.compile(r"(?<![\d.,])\d(?:[\d.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))*\d|(?<![\d.,])\d")
+_WRITTEN = re.compile(r"(?<![\d.,])\d(?:[\d.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))*\d")
 MIN_MENDED_DIGITS = 3  # fewer digits are written in too many numbers to tell which one was meant
 
 

@@ -24,9 +24,10 @@ from longdoc.core.extraction import EXAMPLES_PARAM
 from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.chunks import chosen_chunks, document_index, field_relevance
 from longdoc.extraction.examples import check_examples, examples_prompt
+from longdoc.extraction.job import ExtractionJob
 from longdoc.extraction.naming import english_keys
 from longdoc.extraction.profiles import profile_named
-from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction, ExtractionJob
+from longdoc.extraction.run import PROMPT, SYSTEM, DocumentExtraction
 from longdoc.extraction.schema import (
     TargetSchema,
     asks_for_array,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from longdoc.extraction.profiles.base import NO_PROFILE, Profile
 IDENTIFYING = ("id", "sku", "model", "model_number", "code", "part_number", "item_number", "serial",
                "isbn", "型号", "编号", "代码", "货号", "型番")  # fmt: skip
 NAMING = ("name", "title", "product", "product_name", "名称", "名字", "产品", "标题", "名前")
+Reread = Callable[[str, list["Item"]], list["Item"]]
 VOTE_FLOOR = 0.1  # a part's vote for a field it does not match at all
 # A longer text describes rather than identifies: two readings of one item may word it differently.
 DISTINGUISHING_CHARACTERS = 60
@@ -152,11 +153,13 @@ def merge_objects(
     keys: Sequence[str] = (),
     relevance: Mapping[str, Mapping[int, float]] | None = None,
     profile: Profile = NO_PROFILE,
+    reread: Reread | None = None,
 ) -> Item:
     """One object from each part's object: lists gathered from every part, objects merged field by
     field, other fields voted, each part's vote for a field weighted by how well the part matches
     the field (``relevance``: field → part → 0..1, plus a floor, so that agreement among parts
-    still counts)."""
+    still counts). A list's elements, before they are merged, may be read again (``reread``: the
+    field, its elements → the elements)."""
     properties = schema.get("properties", {})
     names = list(dict.fromkeys([*properties, *(k for i in items for k in (i.value or {}))]))
     merged: dict[str, Any] = {}
@@ -171,6 +174,8 @@ def merge_objects(
                 for i, found in zip(values, own, strict=True)
                 for v in (i.value[name] if isinstance(i.value[name], list) else [i.value[name]])
             ]
+            if reread is not None:
+                elements = reread(name, elements)
             item_keys = dedupe_keys(sub.get("items", {}), keys)
             kept = profile.list_elements(merge_items(elements, item_keys, profile))
             merged[name] = [e.value for e in kept]

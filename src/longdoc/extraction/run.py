@@ -6,11 +6,7 @@ grammar; other backends are wrapped by the validate-and-retry guard). An answer 
 request names, if any, corrects them (``profiles``); every value is aligned to the part's text,
 and a list item most of whose values are not found there, or a single object's value that is
 not, is dropped (``drop_ungrounded``). Dates and numbers are read by each document's conventions
-(``conventions``). A date the documents label with the field's words outweighs the model's
-(``labels``), as does what the profile's rules find. A list is read again from the tables its
-items came from (``table_items``), and lines read as items are left out. The merged answer is
-validated against the final schema before it is returned; items that fail it are left out and
-the report says so.
+(``conventions``). The parts' items are then made one answer (``assembly``).
 """
 
 from __future__ import annotations
@@ -19,20 +15,19 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from longdoc.chat.context import ContextReport, FailedPart, Passage
 from longdoc.chat.engine import Extracted
 from longdoc.config import ExtractionSettings
-from longdoc.context.lexical import LexicalIndex
 from longdoc.context.map_reduce import Progress, location
 from longdoc.context.parts import Part, read_parts
 from longdoc.core.errors import LongdocError, ModelUnavailable, RateLimited
 from longdoc.documents.ready import ReadyDocument
 from longdoc.extraction.answers import ask
-from longdoc.extraction.cells import Cell
+from longdoc.extraction.assembly import Assembly
 from longdoc.extraction.conventions import conventions_of, told
 from longdoc.extraction.durations import with_units
 from longdoc.extraction.evidence import (
@@ -42,26 +37,16 @@ from longdoc.extraction.evidence import (
     supported,
     without_file_names,
 )
-from longdoc.extraction.grounding import Grounding, Match, NormalisedText, align, leaves
-from longdoc.extraction.labels import labelled_span, same_day
-from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
+from longdoc.extraction.grounding import Grounding, NormalisedText, align, leaves
+from longdoc.extraction.job import ExtractionJob, located
+from longdoc.extraction.merge import Item, dedupe_keys
 from longdoc.extraction.normalise import conform, wants_iso_date
-from longdoc.extraction.profiles import NO_PROFILE, Profile
 from longdoc.extraction.quantities import placed
 from longdoc.extraction.repair import mend_codes, mend_dates, mend_numbers
 from longdoc.extraction.rows import unshared
-from longdoc.extraction.schema import TargetSchema, descriptions, kinds_of, part_schema
+from longdoc.extraction.schema import descriptions, kinds_of, part_schema
 from longdoc.extraction.siblings import without_siblings
-from longdoc.extraction.table_items import with_table_items
-from longdoc.extraction.validation import (
-    complete_object,
-    needed_fields,
-    salvage_array,
-    salvage_object,
-    valid_items,
-    validation_problem,
-    without_strays,
-)
+from longdoc.extraction.validation import needed_fields, salvage_array, salvage_object
 from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend
 from longdoc.inference.json_guard import schema_problem
 
@@ -88,21 +73,6 @@ class PartResult:
     items: list[Item] = field(default_factory=list)
     completion_tokens: int = 0
     failed: str | None = None
-
-
-@dataclass(frozen=True)
-class ExtractionJob:
-    target: TargetSchema
-    instruction: str
-    documents: Sequence[ReadyDocument]
-    indexes: Sequence[LexicalIndex]
-    parts: Sequence[Part]
-    grounding: bool = False
-    keys: Sequence[str] = ()
-    relevance: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # field → part → 0..1
-    profile: Profile = NO_PROFILE  # the domain rules the request opted into
-    examples: str = ""  # the caller's examples as every part's prompt shows them (``examples``)
-    estimated_seconds: float = 0.0  # what the plan expected the reading to take (erring long)
 
 
 class DocumentExtraction:
@@ -159,7 +129,9 @@ class DocumentExtraction:
         self._failed = [r for r in ordered if r.failed]
         if self._failed:
             self._notes.append(f"{len(self._failed)} of {len(parts)} parts gave no valid JSON")
-        value = self._job.target.wrap(self._assemble(ordered))
+        assembly = Assembly(self._job, self._conventions)
+        value = self._job.target.wrap(assembly.answer([item for r in ordered for item in r.items]))
+        self._notes.extend(assembly.notes)
         yield Extracted(json.dumps(value, ensure_ascii=False), spent)
 
     def _extract(self, part: Part, cancel: threading.Event | None) -> PartResult:
@@ -248,18 +220,18 @@ class DocumentExtraction:
             if isinstance(surface, dict) and sources:
                 for name, code, start, end in mend_codes(surface, sources, part_text, part.start):
                     surface = {**surface, name: code}
-                    sources.append(self._source(name, start, end, "fuzzy", document))
+                    sources.append(located(name, start, end, "fuzzy", document))
             if isinstance(surface, dict):
                 for name, day, start, end in mend_dates(
                     surface, sources, part_text, part.start, self._needed_dates, conventions.day_first
                 ):
                     surface = {**surface, name: day}
-                    sources.append(self._source(name, start, end, "exact", document))
+                    sources.append(located(name, start, end, "exact", document))
                 for name, number, start, end in mend_numbers(
                     surface, sources, part_text, part.start, self._numbers, conventions.decimal_comma
                 ):
                     surface = {**surface, name: number}
-                    sources.append(self._source(name, start, end, "exact", document))
+                    sources.append(located(name, start, end, "exact", document))
             if self._settings.drop_ungrounded and isinstance(surface, dict) and not job.target.is_array:
                 surface = supported(surface, sources, self._needed)
                 if _empty(surface):
@@ -291,100 +263,9 @@ class DocumentExtraction:
                 if span is None:
                     continue
                 start, end = part.start + span.start, part.start + span.end
-                yield self._source(
+                yield located(
                     name, start, end, span.match, document, leaf if isinstance(value, list) else None
                 )
-
-    @staticmethod
-    def _source(
-        name: str, start: int, end: int, match: Match, document: ReadyDocument, value: str | None = None
-    ) -> Grounding:
-        text = document.document.text
-        page = document.document.page_at(start)
-        return Grounding(
-            name, document.file_id or document.key, page, start, end, text[start:end], match, value
-        )
-
-    def _assemble(self, results: Sequence[PartResult]) -> Any:
-        job = self._job
-        items = [item for result in results for item in result.items]
-        if job.target.is_array:
-            items, unlike = with_table_items(
-                items, job.parts, [d.document.text for d in job.documents], self._typed, self._cell
-            )
-            merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
-            merged, strays = without_strays(merged, job.target.item_schema)
-            missing = 0
-            for item in merged:
-                item.value, absent, _ = complete_object(item.value, job.target.item_schema)
-                missing += len(absent)
-            kept, dropped = valid_items(merged, job.target.schema)
-            self._note(
-                strays + unlike,
-                "lines read as items were left out (a value the others give missing, or unlike the table's)",
-            )
-            self._note(missing, "required values not found in the documents were filled in")
-            self._note(dropped, "extracted items failed the schema and were left out")
-            return [self._with_sources(item) for item in kept]
-        item = merge_objects(items, job.target.schema, job.keys, job.relevance, job.profile)
-        self._take_labelled_values(item)
-        value, filled, dropped = complete_object(item.value, job.target.schema)
-        if filled:
-            self._notes.append("not found in the documents: " + ", ".join(filled))
-        self._note(dropped, "extracted list elements failed the schema and were left out")
-        problem = validation_problem(value, job.target.schema)
-        if problem is not None:
-            raise SchemaNotMet(f"the extracted object does not match the schema: {problem}")
-        item.value = value
-        return self._with_sources(item)
-
-    def _typed(self, cells: dict[str, str], source: int) -> Any:
-        job = self._job
-        return conform(
-            cells, job.target.item_schema, job.target.plain_numbers, conventions=self._conventions[source]
-        )
-
-    def _cell(self, name: str, cell: Cell, source: int) -> Grounding:
-        return self._source(name, cell.start, cell.end, "exact", self._job.documents[source])
-
-    def _note(self, count: int, what: str) -> None:
-        if count:
-            self._notes.append(f"{count} {what}")
-
-    def _take_labelled_values(self, item: Item) -> None:
-        """Fields whose value the documents label themselves take it (``labels``, and the profile's
-        rules first)."""
-        texts = [d.document.text for d in self._job.documents]
-        day_first = [c.day_first for c in self._conventions]
-        for name, sub in self._job.target.item_schema.get("properties", {}).items():
-            if not isinstance(sub, dict) or sub.get("type") in ("array", "object"):
-                continue
-            found = self._job.profile.labelled_span(name, sub, item.value.get(name), texts)
-            if found is None:
-                found = labelled_span(name, sub, texts, day_first)
-            if found is None:
-                continue
-            item.sources = [s for s in item.sources if s.field != name]
-            if not found:  # the texts label the model's value as no part of what the field asks
-                item.value[name] = None
-                continue
-            position, start, end = found
-            written = texts[position][start:end]
-            conventions = self._conventions[position]
-            if not same_day(item.value.get(name), written, conventions.day_first):  # else keep the model's
-                item.value[name] = conform(written, sub, self._job.target.plain_numbers, name, conventions)
-            item.sources.append(self._source(name, start, end, "exact", self._job.documents[position]))
-
-    def _with_sources(self, item: Item) -> Any:
-        if not self._job.grounding or not isinstance(item.value, dict):
-            return item.value
-        return {**item.value, "_source": [s.wire() for s in item.sources]}
-
-
-class SchemaNotMet(LongdocError):
-    """The merged extraction cannot be made to match the requested schema."""
-
-    openai_code = "invalid_model_output"
 
 
 def _whole(item: Item) -> str:

@@ -1,8 +1,9 @@
 """A list's items re-read from the tables of the documents they came from (``tables``).
 
 For each document, the text its read parts span is searched for the tables the items were listed
-from: an item read from a row takes the row's cells, grounded there exactly; a row no item came
-from becomes an item of the part it is in. A span longer than ``MOST_CHARACTERS`` is not searched
+from: an item read from a row takes the row's cells, grounded there exactly (in place of the
+sources of the values they replace); a row no item came from becomes an item of the part it is
+in. The items are a list answer's, or a list field's elements (an invoice's lines). A span longer than ``MOST_CHARACTERS`` is not searched
 (a long document's list is read by its parts alone).
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from longdoc.context.parts import Part
 from longdoc.extraction.cells import Cell, Row
-from longdoc.extraction.grounding import Grounding
+from longdoc.extraction.grounding import Grounding, leaves
 from longdoc.extraction.merge import Item
 from longdoc.extraction.tables import read_tables
 
@@ -53,10 +54,12 @@ def with_table_items(
                 unlike += 1
                 continue
             if home is not None:
-                item.value = {**item.value, **typed(_texts(rows[home]), source)}
-                item.sources = [s for s in item.sources if s.field not in rows[home]] + _grounded(
-                    rows[home], source, ground
-                )
+                row = rows[home]
+                replaced = {leaf for name in row for leaf in leaves(item.value.get(name))}
+                item.value = {**item.value, **typed(_texts(row), source)}
+                item.sources = [
+                    s for s in item.sources if s.field not in row and s.value not in replaced
+                ] + _grounded(row, source, ground)
             result.append(item)
         claimed = set(reading.homes)
         for n, row in enumerate(rows):

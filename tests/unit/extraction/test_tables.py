@@ -4,9 +4,12 @@ rows it left out come back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from longdoc.extraction.tables import read_tables
+
+Extract = Callable[..., tuple[Any, int]]  # the ``extract`` fixture (conftest)
 
 TABLES = """Price list
 
@@ -180,3 +183,32 @@ def test_items_leaving_a_field_out_agree_with_the_layout_of_those_giving_it() ->
         ("Northwind Pulse 12 SE", "$672.50"),
         ("Northwind Pulse 16 Limited Edition", "$577.00"),
     ]
+
+
+def test_an_objects_list_of_items_is_read_again_from_its_table(extract: Extract) -> None:
+    invoice = (
+        "Invoice INV-7\n\n"
+        + TABLES.split("Phones")[0].rstrip()
+        + "\n| 4 | HM-7001 | Tower Fan 50 | $410.00 |\n"
+    )
+    fields = {"model": {"type": "string"}, "name": {"type": "string"}, "price": {"type": "number"}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string"},
+            "lines": {"type": "array", "items": {"type": "object", "properties": fields}},
+        },
+    }
+    lines = listed(("HM-4435X", "Floor Cleaner F12", "599"), ("HM-6059", "Tower Fan", "367"),
+                   ("HM-4961S", "Floor Cleaner F7", "1,178.00"))  # fmt: skip
+    answer, _ = extract([invoice], schema, lambda part: {"number": "INV-7", "lines": lines})
+    assert answer["lines"] == [
+        {"model": "HM-4435X", "name": "Floor Cleaner F12", "price": 599.0},
+        {"model": "HM-6059", "name": "Tower Fan 40 SE", "price": 367.0},  # the cell's, not the model's
+        {"model": "HM-4961S", "name": "Floor Cleaner F7", "price": 1178.0},
+        {"model": "HM-7001", "name": "Tower Fan 50", "price": 410.0},  # the row the model left out
+    ]
+    assert {s["text"] for s in answer["_source"] if s["field"] == "lines"} == {
+        *("HM-4435X", "Floor Cleaner F12", "$599.00", "HM-6059", "Tower Fan 40 SE", "$367.00"),
+        *("HM-4961S", "Floor Cleaner F7", "$1,178.00", "HM-7001", "Tower Fan 50", "$410.00"),
+    }  # the cells, in place of where the model's values were found

@@ -36,8 +36,10 @@ _CURRENCY = re.compile(
     r"(?:US\$|HK\$|NT\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|CHF|yuan|dollars?|euros?|[¥￥$€£₩₹元圆块円]|人民币|美元|欧元|日元)",
     re.IGNORECASE,
 )
-# Digits with their separators: a space only before a group of three ("1 299,00").
-_NUMBER = re.compile(r"[-+−]?\d(?:[\d.,'’]|\s(?=\d{3}(?!\d)))*")
+# A number as documents write it: digits with their separators, a space (plain, no-break or
+# narrow) only before a group of three ("1 299,00"). It may end in a separator ("12.", "3,").
+WRITTEN_NUMBER = re.compile(r"\d(?:[\d.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))*")
+_NUMBER = re.compile(r"[-+−]?" + WRITTEN_NUMBER.pattern)
 _MULTIPLIER_WORDS = {
     "thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9,
     "trillion": 10**12, "mio": 10**6, "mrd": 10**9, "millionen": 10**6, "milliarden": 10**9,

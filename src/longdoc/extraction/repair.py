@@ -24,11 +24,11 @@ from typing import Any
 
 from longdoc.extraction.dates import find_dates
 from longdoc.extraction.grounding import Grounding
-from longdoc.extraction.normalise import parse_number
+from longdoc.extraction.normalise import WRITTEN_NUMBER, parse_number
 
 _CODE = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
 # a number as written, its groups parted by a separator or a (narrow, no-break) space
-_WRITTEN = re.compile(r"(?<![\d.,])\d(?:[\d.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))*\d")
+_WRITTEN = re.compile(r"(?<![\d.,])" + WRITTEN_NUMBER.pattern)
 MIN_MENDED_DIGITS = 3  # fewer digits are written in too many numbers to tell which one was meant
 
 
@@ -125,7 +125,10 @@ def mend_numbers(
         if number is None or len(wanted) < MIN_MENDED_DIGITS:
             continue
         written = {
-            (hit.start(), hit.end())
+            (
+                hit.start(),
+                hit.start() + len(hit.group(0).rstrip(".,'’")),
+            )  # a full stop after it is not its own
             for hit in _WRITTEN.finditer(text)
             if _digits(read := parse_number(hit.group(0), decimal_comma)) == wanted and read != number
         }

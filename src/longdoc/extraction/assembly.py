@@ -16,6 +16,7 @@ from longdoc.core.errors import LongdocError
 from longdoc.extraction.cells import Cell
 from longdoc.extraction.conventions import Conventions
 from longdoc.extraction.grounding import Grounding
+from longdoc.extraction.headers import Answer, HeaderColumns
 from longdoc.extraction.job import ExtractionJob, located
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
@@ -38,9 +39,10 @@ class SchemaNotMet(LongdocError):
 class Assembly:
     """Assembles one extraction's answer; ``notes`` gathers what the report says of it."""
 
-    def __init__(self, job: ExtractionJob, conventions: list[Conventions]) -> None:
+    def __init__(self, job: ExtractionJob, conventions: list[Conventions], answer: Answer) -> None:
         self._job = job
         self._conventions = conventions
+        self._answer = answer  # the model, for the columns of a table's header (``headers``)
         self.notes: list[str] = []
 
     def answer(self, items: list[Item]) -> Any:
@@ -49,7 +51,8 @@ class Assembly:
         if job.target.is_array:
             texts = [d.document.text for d in job.documents]
             typed = self._typed(job.target.item_schema)
-            items, unlike = with_table_items(items, job.parts, texts, typed, self._cell)
+            columns = HeaderColumns(job.target.item_schema, self._answer)
+            items, unlike = with_table_items(items, job.parts, texts, typed, self._cell, columns)
             merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
             merged, strays = without_strays(merged, job.target.item_schema)
             missing = 0
@@ -90,7 +93,8 @@ class Assembly:
             return located(name, cell.start, cell.end, "exact", document, cell.text)
 
         texts = [d.document.text for d in job.documents]
-        kept, unlike = with_table_items(elements, job.parts, texts, self._typed(schema), ground)
+        columns = HeaderColumns(schema, self._answer)
+        kept, unlike = with_table_items(elements, job.parts, texts, self._typed(schema), ground, columns)
         self._note(unlike, f"lines read as elements of {name} were left out (unlike the table's)")
         return kept
 

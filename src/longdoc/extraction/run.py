@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +91,7 @@ class DocumentExtraction:
         self._numbers = [n for n, sub in properties.items() if kinds_of(sub) & {"number", "integer"}]
         self._notes: list[str] = []
         self._failed: list[PartResult] = []
+        self._header_tokens = 0
 
     @property
     def report(self) -> ContextReport:
@@ -129,10 +130,23 @@ class DocumentExtraction:
         self._failed = [r for r in ordered if r.failed]
         if self._failed:
             self._notes.append(f"{len(self._failed)} of {len(parts)} parts gave no valid JSON")
-        assembly = Assembly(self._job, self._conventions)
+        assembly = Assembly(self._job, self._conventions, self._header_answer)
         value = self._job.target.wrap(assembly.answer([item for r in ordered for item in r.items]))
         self._notes.extend(assembly.notes)
-        yield Extracted(json.dumps(value, ensure_ascii=False), spent)
+        yield Extracted(json.dumps(value, ensure_ascii=False), spent + self._header_tokens)
+
+    def _header_answer(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str | None:
+        """The model's answer about a table's header (``headers``); None if it gave none."""
+        try:
+            answer = ask(
+                self._backend, messages, params, None, "a table's header", self._settings.part_retries
+            )
+        except LongdocError as exc:  # the parts are read: their answer stands without the header's
+            log.warning("extraction: a table's header was not read: %s", exc.message)
+            return None
+        self._header_tokens += answer.usage.completion_tokens
+        log.debug("extraction header: %s", answer.text)
+        return answer.text
 
     def _extract(self, part: Part, cancel: threading.Event | None) -> PartResult:
         job = self._job

@@ -15,6 +15,7 @@ from typing import Any
 from longdoc.context.parts import Part
 from longdoc.extraction.cells import Cell, Row
 from longdoc.extraction.grounding import Grounding, leaves
+from longdoc.extraction.headers import Columns
 from longdoc.extraction.merge import Item
 from longdoc.extraction.tables import read_tables
 
@@ -25,7 +26,12 @@ Ground = Callable[[str, Cell, int], Grounding]  # field, cell, document → wher
 
 
 def with_table_items(
-    items: list[Item], parts: Sequence[Part], texts: Sequence[str], typed: Typed, ground: Ground
+    items: list[Item],
+    parts: Sequence[Part],
+    texts: Sequence[str],
+    typed: Typed,
+    ground: Ground,
+    columns: Columns | None = None,
 ) -> tuple[list[Item], int]:
     """``items`` with those read from a table row taking its cells, and the rows no item came
     from; also how many items were left out as unlike the tables' rows."""
@@ -44,7 +50,7 @@ def with_table_items(
         if end - start > MOST_CHARACTERS:
             result.extend(mine)
             continue
-        reading = read_tables([item.value for item in mine], text[start:end])
+        reading = read_tables([item.value for item in mine], text[start:end], columns)
         rows = [
             {name: Cell(c.text, c.start + start, c.end + start) for name, c in row.items()}
             for row in reading.rows

@@ -7,7 +7,8 @@ the same header is then read by those columns: an item listed from a row takes t
 and the rows no item came from are the items the model left out. A row filling fewer of the
 columns than every listed item did (a total, a note) is not an item. Nothing is read under a
 header when a field was mostly not a cell of its item's row: the model took it from elsewhere,
-and the rows cannot give it.
+and the rows cannot give it. A field no listed item gave may take the column its header names
+(``headers``).
 
 A table a PDF's text layer writes as plain lines is read by ``line_tables``.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from longdoc.extraction.cells import Cell, TableReading, filled, key, same_cell
+from longdoc.extraction.headers import Columns
 from longdoc.extraction.line_tables import read_lines
 
 _ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
@@ -32,12 +34,13 @@ class _Table:
     rows: list[tuple[Cell, ...]]
 
 
-def read_tables(items: list[dict[str, Any]], text: str) -> TableReading:
-    """What the tables of ``text`` hold of the list ``items`` (values of one document's items)."""
+def read_tables(items: list[dict[str, Any]], text: str, columns: Columns | None = None) -> TableReading:
+    """What the tables of ``text`` hold of the list ``items`` (values of one document's items).
+    ``columns`` reads a Markdown table's header for the fields no item gave (``headers``)."""
     if any(isinstance(v, dict | list) and v for item in items for v in item.values()):
         return TableReading(homes=[None] * len(items))  # nested values are not cells
     tables = _tables(text)
-    return _read_markdown(items, tables) if tables else read_lines(items, text)
+    return _read_markdown(items, tables, columns) if tables else read_lines(items, text)
 
 
 def _tables(text: str) -> list[_Table]:
@@ -72,24 +75,37 @@ def _add(tables: list[_Table], block: list[tuple[Cell, ...]]) -> None:
         tables.append(_Table(tuple(c.text for c in block[0]), block[1:]))
 
 
-def _read_markdown(items: list[dict[str, Any]], tables: list[_Table]) -> TableReading:
+def _read_markdown(
+    items: list[dict[str, Any]], tables: list[_Table], columns: Columns | None
+) -> TableReading:
     found: dict[tuple[str, ...], dict[str, Counter[int | None]]] = defaultdict(lambda: defaultdict(Counter))
     fewest: dict[tuple[str, ...], int] = {}
+    given: dict[tuple[str, ...], set[str]] = defaultdict(set)  # the fields items from each header gave
     located: list[tuple[int, int] | None] = []
     for item in items:
         values = filled(item)
         t, r, at = _best_row(values, tables)
-        if not at or len(at) < min(2, len(values)):
+        written = key(" ".join(c.text for c in tables[t].rows[r])) if at else ""
+        inside = {n for n, v in values.items() if n not in at and key(v) and key(v) in written}
+        if not at or len(at) + len(inside) < min(2, len(values)):
             located.append(None)  # not read from the tables
             continue
         header = tables[t].header
         located.append((t, r))
-        for name in values:
+        given[header].update(values)
+        for name in values.keys() - inside:  # a value inside another's cell has no column of its own
             found[header][name][at.get(name)] += 1
         fewest[header] = min(fewest.get(header, len(at)), len(at))
     reading, index = TableReading(), {}
     for t, table in enumerate(tables):
         where = _columns(found.get(table.header, {}))
+        if where and columns is not None:
+            body = [tuple(c.text for c in row) for row in table.rows]
+            asked = columns(table.header, body, given[table.header])
+            taken = {name: c for name, c in asked.items() if c not in where.values()}
+            if taken:  # a row filling one of the columns read is a total or a note
+                where.update(taken)
+                fewest[table.header] = max(fewest[table.header], 2)
         for r, row in enumerate(table.rows):
             cells = {name: row[c] for name, c in where.items() if c < len(row) and row[c].text}
             if cells and tuple(c.text for c in row) != table.header and len(cells) >= fewest[table.header]:

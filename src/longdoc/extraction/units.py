@@ -115,6 +115,11 @@ def field_unit_in(name: str, description: str, text: str) -> Unit | None:
     return units[0] if len(units) == 1 else None
 
 
+def same_dimension(one: Unit, other: Unit) -> bool:
+    """Whether two units measure one thing (kilograms and grams)."""
+    return bool(_registry().get_dimensionality(one) == _registry().get_dimensionality(other))
+
+
 def in_field_unit(value: str, number: float, name: str, description: str) -> float:
     """``number`` — the first number ``value`` writes — in the unit its field asks for, when
     ``value`` writes it in another unit of the same dimension; else ``number`` as it is."""

@@ -6,7 +6,8 @@ field that names a unit ("weight_kg", "warranty (months)") holds a quantity of o
 and the text says which: the stretch from where an item is written to where the next one is
 ("Monitor Lumo 27 Garantie : 36 mois | 1 | 347,67 €"). The field takes the one quantity of its
 dimension written there ("36 mois"), or null when none is; with several, it keeps the model's
-value if that is one of them.
+value if that is one of them. A text value of the item that ends with that quantity under a label
+("… Garantie : 36 mois") loses the labelled attribute: it is the measured field's.
 """
 
 from __future__ import annotations
@@ -61,8 +62,22 @@ def _placed_items(items: list[Any], item_schema: dict[str, Any], text: str, deci
             quantity = _quantity(item.get(name), stretch, unit, name, description, decimal_comma)
             if quantity is not None or name in item:
                 item[name] = quantity
+            if isinstance(quantity, str) and quantity.strip():
+                item = _without_attribute(item, name, quantity.strip())
         out.append(item)
     return out
+
+
+def _without_attribute(item: dict[str, Any], name: str, written: str) -> dict[str, Any]:
+    """``item`` with a text value that ends with the field ``name``'s quantity under a label of its
+    own ("Monitor Lumo 27 Garantie : 36 mois" beside a warranty of "36 mois") cut before the label
+    (a word of letters, perhaps with a second in lower case: "Battery capacity"): the attribute is
+    that field's. A quantity without a label ("Ersatzakku 4000 mAh") stays."""
+    label = re.compile(rf"(?<=\s)[^\W\d_]+(?:\s+(?-i:[^\W\d_A-Z]+))?\s*[:：]\s*{re.escape(written)}\s*$")
+    for other, value in item.items():
+        if other != name and isinstance(value, str) and (found := label.search(value)):
+            item[other] = value[: found.start()].rstrip(" ,;|·–—-")
+    return item
 
 
 def _after_breaks(text: str, start: int, breaks: int) -> int:

@@ -24,6 +24,7 @@ from longdoc.extraction.cells import Cell, TableReading, filled, key, same_cell
 from longdoc.extraction.headers import Columns
 from longdoc.extraction.line_tables import read_lines
 
+_WORDED = re.compile(r"[^\W\d_]{3}")  # a name, not a number or a code
 _ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
 _RULE = re.compile(r"^[\s|:-]+$")
 
@@ -85,9 +86,12 @@ def _read_markdown(
     for item in items:
         values = filled(item)
         t, r, at = _best_row(values, tables)
-        written = key(" ".join(c.text for c in tables[t].rows[r])) if at else ""
+        written = key(" ".join(c.text for c in tables[t].rows[r])) if tables else ""
         inside = {n for n, v in values.items() if n not in at and key(v) and key(v) in written}
-        if not at or len(at) + len(inside) < min(2, len(values)):
+        if not at and not any(_WORDED.search(values[n]) for n in inside):
+            located.append(None)  # no cell of a row, nor a name inside one
+            continue
+        if len(at) + len(inside) < min(2, len(values)):
             located.append(None)  # not read from the tables
             continue
         header = tables[t].header
@@ -97,9 +101,11 @@ def _read_markdown(
             found[header][name][at.get(name)] += 1
         fewest[header] = min(fewest.get(header, len(at)), len(at))
     reading, index = TableReading(), {}
+    homes = set(located)
     for t, table in enumerate(tables):
-        where = _columns(found.get(table.header, {}))
-        if where and columns is not None:
+        votes = found.get(table.header, {})
+        where = _columns(votes)
+        if columns is not None and table.header in given and (where or not votes):
             body = [tuple(c.text for c in row) for row in table.rows]
             asked = columns(table.header, body, given[table.header])
             taken = {name: c for name, c in asked.items() if c not in where.values()}
@@ -108,6 +114,8 @@ def _read_markdown(
                 fewest[table.header] = max(fewest[table.header], 2)
         for r, row in enumerate(table.rows):
             cells = {name: row[c] for name, c in where.items() if c < len(row) and row[c].text}
+            if not votes and (t, r) not in homes:
+                continue  # the header alone gave the columns: only the items' own rows are read
             if cells and tuple(c.text for c in row) != table.header and len(cells) >= fewest[table.header]:
                 index[(t, r)] = len(reading.rows)
                 reading.rows.append(cells)
@@ -128,9 +136,12 @@ def _columns(found: dict[str, Counter[int | None]]) -> dict[str, int]:
 
 
 def _best_row(values: dict[str, str], tables: list[_Table]) -> tuple[int, int, dict[str, int]]:
-    """The table and row holding most of ``values`` as whole cells, and their columns."""
+    """The table and row holding most of ``values`` as whole cells (else most of its names inside
+    its cells), and the columns of the cells."""
     best: tuple[int, int, dict[str, int]] = (0, 0, {})
+    most = (0, 0)
     wanted = [k for k in map(key, values.values()) if k]
+    named = [key(v) for v in values.values() if _WORDED.search(v)]
     for t, table in enumerate(tables):
         for r, row in enumerate(table.rows):
             written = key(" ".join(c.text for c in row))
@@ -141,8 +152,9 @@ def _best_row(values: dict[str, str], tables: list[_Table]) -> tuple[int, int, d
                 column = next((c for c, cell in enumerate(row) if same_cell(value, cell.text)), None)
                 if column is not None:
                     at[name] = column
-            if len(at) > len(best[2]):
-                best = (t, r, at)
+            score = (len(at), sum(k in written for k in named))  # then names written inside cells
+            if score > most:
+                best, most = (t, r, at), score
                 if len(at) == len(values):
                     return best
     return best

@@ -43,6 +43,24 @@ def test_each_item_takes_the_quantities_written_on_its_own_row() -> None:
         (None, "750 g", None),  # not the "30 jours" of the payment terms below the table
     ]
     assert [i["quantity"] for i in items] == ["1", "10", "3", "1"]  # no unit: left as the model wrote it
+    # a name ending with the quantity a field took, under a label, loses the labelled attribute
+    assert [i["description"] for i in items] == [
+        "Monitor Lumo 27",
+        "Powerbank PB-10",
+        "Notebook Aria 14",
+        "Tono",
+    ]
+
+
+def test_a_quantity_without_a_label_or_a_label_in_capitals_stays_in_the_name() -> None:
+    text = "| Ersatzakku 4000 mAh | 1 |\n| Lautsprecher Tono Poids: 750 g | 2 |\n| Akku battery life: 2 ans | 3 |"
+    listed = [{"description": "Ersatzakku 4000 mAh"}, {"description": "Lautsprecher Tono Poids: 750 g"},
+              {"description": "Akku battery life: 2 ans"}]  # fmt: skip
+    assert [i["description"] for i in placed(listed, {"type": "array", "items": ITEM}, text, True)] == [
+        "Ersatzakku 4000 mAh",  # a capacity in the name, no label
+        "Lautsprecher Tono",  # one word of label; "Tono" is the product's
+        "Akku",  # a label of two words, the second in lower case
+    ]
 
 
 def test_a_list_answer_and_items_not_found_in_the_text() -> None:
@@ -51,7 +69,7 @@ def test_a_list_answer_and_items_not_found_in_the_text() -> None:
         {"description": "elsewhere", "weight_kg": "2"},
     ]
     assert placed(listed, {"type": "array", "items": ITEM}, TABLE, decimal_comma=True) == [
-        {"description": "Tono Poids : 750 g", "weight_kg": "750 g"},
+        {"description": "Tono", "weight_kg": "750 g"},  # the attribute is the weight's
         {"description": "elsewhere", "weight_kg": "2"},
     ]
 

@@ -8,7 +8,9 @@ and the rows no item came from are the items the model left out. A row filling f
 columns than every listed item did (a total, a note) is not an item. Nothing is read under a
 header when a field was mostly not a cell of its item's row: the model took it from elsewhere,
 and the rows cannot give it. A field no listed item gave may take the column its header names
-(``headers``).
+(``headers``). An item may also be placed in a row by names written inside its cells (a name cut
+free of its attribute line); its row is then read, but no other row becomes an item unless the
+items showed the columns by whole cells.
 
 A table a PDF's text layer writes as plain lines is read by ``line_tables``.
 """
@@ -99,24 +101,28 @@ def _read_markdown(
         given[header].update(values)
         for name in values.keys() - inside:  # a value inside another's cell has no column of its own
             found[header][name][at.get(name)] += 1
-        fewest[header] = min(fewest.get(header, len(at)), len(at))
+        if len(at) >= min(2, len(values)):  # an item placed by its names alone sets no bar
+            fewest[header] = min(fewest.get(header, len(at)), len(at))
     reading, index = TableReading(), {}
     homes = set(located)
     for t, table in enumerate(tables):
         votes = found.get(table.header, {})
         where = _columns(votes)
+        # items whose whole cells showed the columns: the other rows are items too
+        discover = table.header in fewest
         if columns is not None and table.header in given and (where or not votes):
             body = [tuple(c.text for c in row) for row in table.rows]
             asked = columns(table.header, body, given[table.header])
             taken = {name: c for name, c in asked.items() if c not in where.values()}
-            if taken:  # a row filling one of the columns read is a total or a note
-                where.update(taken)
+            where.update(taken)
+            if taken and discover:  # a row filling one of the columns read is a total or a note
                 fewest[table.header] = max(fewest[table.header], 2)
         for r, row in enumerate(table.rows):
+            if not discover and (t, r) not in homes:
+                continue  # only the rows the items were placed in are read
             cells = {name: row[c] for name, c in where.items() if c < len(row) and row[c].text}
-            if not votes and (t, r) not in homes:
-                continue  # the header alone gave the columns: only the items' own rows are read
-            if cells and tuple(c.text for c in row) != table.header and len(cells) >= fewest[table.header]:
+            need = fewest[table.header] if discover else 1
+            if cells and tuple(c.text for c in row) != table.header and len(cells) >= need:
                 index[(t, r)] = len(reading.rows)
                 reading.rows.append(cells)
     reading.homes = [index.get(at) if at is not None else None for at in located]

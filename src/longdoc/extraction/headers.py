@@ -5,11 +5,13 @@ names each product and gives no quantity or price. The items then show no column
 and reading the rows again cannot give it. The header can: "Q.tà" heads the quantities,
 "Prezzo unitario" the unit prices. The model is asked once per header which of its cells heads
 each such field, shown the header and the first row, its answer constrained to the header's
-cells or null. A column is taken only if no other field has it and every cell under it reads as
-the field's type: a text field's header begins a word as one of the field's name or description
-does ("Descrizione", "description"); a number field's cells are numbers, with at most a short
-sign or unit beside them, and a field that names a unit ("weight_kg", "capacity_mah" in a text that writes "mAh")
-takes a column whose header or every cell writes a unit of that dimension.
+cells or null. A field the items took from a column numbering the rows (a quantity read from
+"N°") is asked too. A column is taken only if no other field has it, it does not number the
+rows, and every cell under it reads as the field's type: a text field's header begins a word as
+one of the field's name or description does ("Descrizione", "description"); a number field's
+cells are numbers, with at most a short sign or unit beside them, and a field that names a unit
+("weight_kg", "capacity_mah" in a text that writes "mAh") takes a column whose header or every
+cell writes a unit of that dimension.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class HeaderColumns:
                 name in wanted
                 and column not in columns.values()
                 and cells
-                and cells != [str(n) for n in range(1, len(cells) + 1)]  # the rows' numbers
+                and not numbers_rows(cells)
                 and self._fits(name, label, cells, text)
             ):
                 columns[name] = column
@@ -117,3 +119,9 @@ class HeaderColumns:
             return True
         named = field_unit("", label)
         return (named is not None and same_dimension(named, unit)) or all(quantities(c, unit) for c in cells)
+
+
+def numbers_rows(cells: Sequence[str]) -> bool:
+    """Whether a column's cells number its rows: 1, 2, 3… (blank cells aside)."""
+    written = [cell for cell in cells if cell]
+    return len(written) > 1 and written == [str(n) for n in range(1, len(written) + 1)]

@@ -8,7 +8,8 @@ and the rows no item came from are the items the model left out. A row filling f
 columns than every listed item did (a total, a note) is not an item. Nothing is read under a
 header when a field was mostly not a cell of its item's row: the model took it from elsewhere,
 and the rows cannot give it. A field no listed item gave may take the column its header names
-(``headers``). An item may also be placed in a row by names written inside its cells (a name cut
+(``headers``), and so may one the items took from the rows' numbers (1, 2, 3…: a quantity
+read from the "N°" column). An item may also be placed in a row by names written inside its cells (a name cut
 free of its attribute line); its row is then read, but no other row becomes an item unless the
 items showed the columns by whole cells.
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from longdoc.extraction.cells import Cell, TableReading, filled, key, same_cell
-from longdoc.extraction.headers import Columns
+from longdoc.extraction.headers import Columns, numbers_rows
 from longdoc.extraction.line_tables import read_lines
 
 _WORDED = re.compile(r"[^\W\d_]{3}")  # a name, not a number or a code
@@ -112,7 +113,9 @@ def _read_markdown(
         discover = table.header in fewest
         if columns is not None and table.header in given and (where or not votes):
             body = [tuple(c.text for c in row) for row in table.rows]
-            asked = columns(table.header, body, given[table.header])
+            # a field the items took from the rows' numbers (a quantity read as "N°") is asked too
+            counted = {n for n, c in where.items() if numbers_rows([row[c] for row in body if c < len(row)])}
+            asked = columns(table.header, body, given[table.header] - counted)
             taken = {name: c for name, c in asked.items() if c not in where.values()}
             where.update(taken)
             if taken and discover:  # a row filling one of the columns read is a total or a note

@@ -105,3 +105,14 @@ def test_a_text_field_takes_a_column_only_under_a_header_saying_its_word() -> No
     )
     rows = [("1", "Akku-Bohrschrauber BS 18", "1"), ("2", "Powerbank PB-10", "3")]
     assert columns(("Pos.", "Descrizione", "Q.tà"), rows, {"model"}) == {"name": 1}
+
+
+def test_a_quantity_the_items_took_from_the_rows_numbers_takes_the_column_the_header_names() -> None:
+    listed = [
+        {"description": "Akku-Bohrschrauber BS 18 Peso: 1,6 kg", "quantity": "1", "unit_price": "119,33"},
+        {"description": "Powerbank PB-10 Capacità: 10000 mAh", "quantity": "2", "unit_price": "38,80"},
+    ]  # the second quantity is its row's "Pos.", not its "Q.tà"
+    reading = read_tables(listed, INVOICE, HeaderColumns(ITEM, Reader({"quantity": "Q.tà"})))
+    assert [row["quantity"].text for row in reading.rows] == ["1", "3"]
+    unanswered = read_tables(listed, INVOICE, HeaderColumns(ITEM, Reader({"quantity": None})))
+    assert [row["quantity"].text for row in unanswered.rows] == ["1", "2"]  # the items' column stands

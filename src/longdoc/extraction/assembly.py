@@ -21,7 +21,7 @@ from longdoc.extraction.job import ExtractionJob, located
 from longdoc.extraction.labels import labelled_span, same_day
 from longdoc.extraction.merge import Item, dedupe_keys, merge_items, merge_objects
 from longdoc.extraction.normalise import conform
-from longdoc.extraction.table_items import Typed, with_table_items
+from longdoc.extraction.table_items import Ground, Typed, with_table_items
 from longdoc.extraction.validation import (
     complete_object,
     valid_items,
@@ -52,7 +52,7 @@ class Assembly:
             texts = [d.document.text for d in job.documents]
             typed = self._typed(job.target.item_schema)
             columns = HeaderColumns(job.target.item_schema, self._answer)
-            items, unlike = with_table_items(items, job.parts, texts, typed, self._cell, columns)
+            items, unlike = with_table_items(items, job.parts, texts, typed, self._grounder(), columns)
             merged = merge_items(items, dedupe_keys(job.target.item_schema, job.keys), job.profile)
             merged, strays = without_strays(merged, job.target.item_schema)
             missing = 0
@@ -88,13 +88,10 @@ class Assembly:
         if schema.get("type") != "object":
             return elements
 
-        def ground(_: str, cell: Cell, source: int) -> Grounding:
-            document = job.documents[source]
-            return located(name, cell.start, cell.end, "exact", document, cell.text)
-
         texts = [d.document.text for d in job.documents]
         columns = HeaderColumns(schema, self._answer)
-        kept, unlike = with_table_items(elements, job.parts, texts, self._typed(schema), ground, columns)
+        typed = self._typed(schema)
+        kept, unlike = with_table_items(elements, job.parts, texts, typed, self._grounder(name), columns)
         self._note(unlike, f"lines read as elements of {name} were left out (unlike the table's)")
         return kept
 
@@ -103,8 +100,17 @@ class Assembly:
         plain = self._job.target.plain_numbers
         return lambda cells, source: conform(cells, schema, plain, conventions=self._conventions[source])
 
-    def _cell(self, name: str, cell: Cell, source: int) -> Grounding:
-        return located(name, cell.start, cell.end, "exact", self._job.documents[source])
+    def _grounder(self, list_field: str | None = None) -> Ground:
+        """Grounds a table's cell under its own field, or under ``list_field`` as part of one of
+        its elements (the cell's text then the element's value it grounds)."""
+
+        def ground(name: str, cell: Cell, source: int) -> Grounding:
+            document = self._job.documents[source]
+            if list_field is None:
+                return located(name, cell.start, cell.end, "exact", document)
+            return located(list_field, cell.start, cell.end, "exact", document, cell.text)
+
+        return ground
 
     def _note(self, count: int, what: str) -> None:
         if count:

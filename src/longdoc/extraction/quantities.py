@@ -19,8 +19,7 @@ from typing import Any
 from longdoc.extraction.normalise import parse_number
 from longdoc.extraction.schema import kinds_of
 from longdoc.extraction.units import field_unit_in, in_field_unit, quantities
-
-_WORD = re.compile(r"[^\W\d_]{3}")  # a string naming something, not a number or a code
+from longdoc.extraction.writing import names_something
 
 
 def placed(value: Any, schema: dict[str, Any], text: str, decimal_comma: bool) -> Any:
@@ -96,7 +95,7 @@ def _starts(items: list[Any], text: str) -> list[int | None]:
     after = 0
     for item in items:
         values = item.values() if isinstance(item, dict) else []
-        worded = [v.strip() for v in values if isinstance(v, str) and _WORD.search(v)]
+        worded = [v.strip() for v in values if names_something(v)]
         found = [at for at in (text.find(v, after) for v in worded) if at >= 0]
         start = min(found) if found else None
         starts.append(start)

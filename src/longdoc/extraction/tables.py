@@ -26,8 +26,8 @@ from typing import Any
 from longdoc.extraction.cells import Cell, TableReading, filled, key, same_cell
 from longdoc.extraction.headers import Columns, numbers_rows
 from longdoc.extraction.line_tables import read_lines
+from longdoc.extraction.writing import names_something
 
-_WORDED = re.compile(r"[^\W\d_]{3}")  # a name, not a number or a code
 _ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
 _RULE = re.compile(r"^[\s|:-]+$")
 
@@ -91,7 +91,7 @@ def _read_markdown(
         t, r, at = _best_row(values, tables)
         written = key(" ".join(c.text for c in tables[t].rows[r])) if tables else ""
         inside = {n for n, v in values.items() if n not in at and key(v) and key(v) in written}
-        if not at and not any(_WORDED.search(values[n]) for n in inside):
+        if not at and not any(names_something(values[n]) for n in inside):
             located.append(None)  # no cell of a row, nor a name inside one
             continue
         if len(at) + len(inside) < min(2, len(values)):
@@ -112,11 +112,7 @@ def _read_markdown(
         # items whose whole cells showed the columns: the other rows are items too
         discover = table.header in fewest
         if columns is not None and table.header in given and (where or not votes):
-            body = [tuple(c.text for c in row) for row in table.rows]
-            # a field the items took from the rows' numbers (a quantity read as "N°") is asked too
-            counted = {n for n, c in where.items() if numbers_rows([row[c] for row in body if c < len(row)])}
-            asked = columns(table.header, body, given[table.header] - counted)
-            taken = {name: c for name, c in asked.items() if c not in where.values()}
+            taken = _header_columns(table, where, given[table.header], columns)
             where.update(taken)
             if taken and discover:  # a row filling one of the columns read is a total or a note
                 fewest[table.header] = max(fewest[table.header], 2)
@@ -130,6 +126,17 @@ def _read_markdown(
                 reading.rows.append(cells)
     reading.homes = [index.get(at) if at is not None else None for at in located]
     return reading
+
+
+def _header_columns(
+    table: _Table, where: dict[str, int], given: set[str], columns: Columns
+) -> dict[str, int]:
+    """The columns the header names for the fields no item gave, and for those the items took from
+    the rows' numbers (a quantity read from "N°"), where no other field's column is."""
+    body = [tuple(c.text for c in row) for row in table.rows]
+    counted = {n for n, c in where.items() if numbers_rows([row[c] for row in body if c < len(row)])}
+    asked = columns(table.header, body, given - counted)
+    return {name: c for name, c in asked.items() if c not in where.values()}
 
 
 def _columns(found: dict[str, Counter[int | None]]) -> dict[str, int]:
@@ -150,7 +157,7 @@ def _best_row(values: dict[str, str], tables: list[_Table]) -> tuple[int, int, d
     best: tuple[int, int, dict[str, int]] = (0, 0, {})
     most = (0, 0)
     wanted = [k for k in map(key, values.values()) if k]
-    named = [key(v) for v in values.values() if _WORDED.search(v)]
+    named = [key(v) for v in values.values() if names_something(v)]
     for t, table in enumerate(tables):
         for r, row in enumerate(table.rows):
             written = key(" ".join(c.text for c in row))

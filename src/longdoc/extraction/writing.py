@@ -9,6 +9,7 @@ from typing import TypeVar
 _T = TypeVar("_T")
 
 _APOSTROPHE = "['’‘]"
+_WORD = re.compile(r"[^\W\d_]{3}")
 QUOTES = "\"'“”‘’「」『』"
 
 
@@ -24,3 +25,8 @@ def alone(value: str, find: Callable[[str], Iterable[tuple[_T, int, int]]]) -> _
     """What ``find`` reads in ``value`` when ``value`` is nothing else (a full stop aside); else None."""
     stripped = value.strip().rstrip(".")
     return next((found for found, start, end in find(stripped) if start == 0 and end == len(stripped)), None)
+
+
+def names_something(value: object) -> bool:
+    """Whether ``value`` is text with a word in it (three letters running), not a number or a code."""
+    return isinstance(value, str) and _WORD.search(value) is not None

@@ -44,7 +44,7 @@ from longdoc.extraction.normalise import conform, wants_iso_date
 from longdoc.extraction.quantities import placed
 from longdoc.extraction.repair import mend_codes, mend_dates, mend_numbers
 from longdoc.extraction.rows import unshared
-from longdoc.extraction.schema import descriptions, kinds_of, part_schema
+from longdoc.extraction.schema import descriptions, kinds_of, part_schema, without_null
 from longdoc.extraction.siblings import without_siblings
 from longdoc.extraction.validation import needed_fields, salvage_array, salvage_object
 from longdoc.inference.base import ChatMessage, GenerationParams, InferenceBackend
@@ -65,6 +65,8 @@ ARRAY_SHAPE = (
 )
 MORE = "Already listed from this part: {listed}.\n"
 OBJECT_SHAPE = "JSON object for the task from this part (keys {keys}; values copied as written, null where the part gives none):"
+# a required field no part gave, asked again where it must be answered
+AGAIN_SHAPE = "JSON object with the {keys} this part writes (values copied as written):"
 
 
 @dataclass
@@ -92,6 +94,7 @@ class DocumentExtraction:
         self._notes: list[str] = []
         self._failed: list[PartResult] = []
         self._header_tokens = 0
+        self._again_tokens = 0
 
     @property
     def report(self) -> ContextReport:
@@ -130,10 +133,13 @@ class DocumentExtraction:
         self._failed = [r for r in ordered if r.failed]
         if self._failed:
             self._notes.append(f"{len(self._failed)} of {len(parts)} parts gave no valid JSON")
+        again = self._asked_again(ordered, cancel)
         assembly = Assembly(self._job, self._conventions, self._header_answer)
-        value = self._job.target.wrap(assembly.answer([item for r in ordered for item in r.items]))
+        value = self._job.target.wrap(assembly.answer([item for r in ordered for item in r.items] + again))
         self._notes.extend(assembly.notes)
-        yield Extracted(json.dumps(value, ensure_ascii=False), spent + self._header_tokens)
+        yield Extracted(
+            json.dumps(value, ensure_ascii=False), spent + self._header_tokens + self._again_tokens
+        )
 
     def _header_answer(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str | None:
         """The model's answer about a table's header (``headers``); None if it gave none."""
@@ -150,13 +156,8 @@ class DocumentExtraction:
 
     def _extract(self, part: Part, cancel: threading.Event | None) -> PartResult:
         job = self._job
-        document, index = job.documents[part.source], job.indexes[part.source]
-        label = f"Part {part.number} of {len(job.parts)}: " + location(
-            f'"{document.name}"', part.first_page, part.last_page
-        )
         keys = ", ".join(job.target.fields) or "the task asks for"
         shape = (ARRAY_SHAPE if job.target.is_array else OBJECT_SHAPE).format(keys=keys)
-        text = part.text(document.document.text, index)
         where = f"part {part.number} of {len(job.parts)}"
         params = GenerationParams(
             json_schema=self._schema, temperature=0.0, max_tokens=self._settings.part_output_tokens
@@ -168,10 +169,7 @@ class DocumentExtraction:
         for _pass in range(self._settings.passes_per_part if job.target.is_array else 1):
             listed = ", ".join(sorted({self._label(item) for item in result.items}))
             more = MORE.format(listed=listed) if listed else ""
-            prompt = PROMPT.format(
-                instruction=job.instruction, label=job.examples + label, text=text, shape=more + shape
-            )
-            messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
+            messages = self._messages(part, more + shape)
             try:
                 answer = ask(self._backend, messages, params, cancel, where, self._settings.part_retries)
             except (ModelUnavailable, RateLimited):
@@ -198,6 +196,82 @@ class DocumentExtraction:
             if read_through([item.sources for item in result.items], part.start, part.end):
                 break
         return result
+
+    def _messages(self, part: Part, shape: str) -> list[ChatMessage]:
+        """A part's prompt, asking for ``shape``. The part is labelled by its place, not its file's
+        name: a small model copies a name it is shown ("sroie_114" as a shop's name)."""
+        job = self._job
+        document, index = job.documents[part.source], job.indexes[part.source]
+        label = f"Part {part.number} of {len(job.parts)}: " + location(
+            f"document {part.source + 1} of {len(job.documents)}", part.first_page, part.last_page
+        )
+        text = part.text(document.document.text, index)
+        prompt = PROMPT.format(
+            instruction=job.instruction, label=job.examples + label, text=text, shape=shape
+        )
+        return [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=prompt)]
+
+    def _asked_again(self, results: list[PartResult], cancel: threading.Event | None) -> list[Item]:
+        """The required fields no part gave (of a schema derived from the instruction, every field
+        it names), asked once more of the part whose words match them best, under a schema that
+        takes no null: a small model writes null for a value it is unsure of ("Total Includes GST
+        0% 8.20"). Only values written in that part are kept, and choices among the schema's."""
+        job = self._job
+        if job.target.is_array or not job.parts:
+            return []
+        given = {
+            name
+            for result in results
+            for item in result.items
+            if isinstance(item.value, dict)
+            for name, value in item.value.items()
+            if value not in (None, "", [])
+        }
+        properties = job.target.item_schema.get("properties", {})
+        # the fields the caller requires; of a schema read from the instruction, every field it names
+        wanted = (
+            {n for n, sub in properties.items() if not kinds_of(sub) & {"array", "object"}}
+            if job.target.derived
+            else self._needed
+        )
+        missing = [name for name in job.target.fields if name in wanted and name not in given]
+        if not missing:
+            return []
+        part = max(job.parts, key=lambda p: sum(job.relevance.get(n, {}).get(p.number, 0.0) for n in missing))
+        loose = self._schema["properties"]
+        schema = {
+            "type": "object",
+            "properties": {name: without_null(loose[name]) for name in missing},
+            "required": missing,
+        }
+        shape = AGAIN_SHAPE.format(keys=", ".join(missing))
+        params = GenerationParams(
+            json_schema=schema, temperature=0.0, max_tokens=self._settings.part_output_tokens
+        )
+        where = f"part {part.number} of {len(job.parts)}, asked again"
+        try:
+            answer = ask(
+                self._backend, self._messages(part, shape), params, cancel, where, self._settings.part_retries
+            )
+        except (ModelUnavailable, RateLimited):
+            raise
+        except LongdocError as exc:  # the parts' answer stands without these fields
+            log.warning("extraction: %s: %s", where, exc.message)
+            return []
+        self._again_tokens += answer.usage.completion_tokens
+        log.debug("extraction %s: %s", where, answer.text)
+        value, problem = schema_problem(answer.text, schema)
+        if problem is not None:
+            return []
+        # a choice among the caller's options (an enum, a boolean) is not written as such
+        chosen = {n for n in missing if "enum" in properties[n] or "boolean" in kinds_of(properties[n])}
+        items = []
+        for item in self._items(part, value):
+            written = {s.field for s in item.sources} | chosen
+            kept = {name: v for name, v in item.value.items() if name in written}
+            if kept:
+                items.append(Item(kept, item.part, item.sources))
+        return items
 
     def _label(self, item: Item) -> str:
         """How the prompt names an item already listed: its key fields' values."""

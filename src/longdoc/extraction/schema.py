@@ -302,6 +302,17 @@ def part_schema(target: TargetSchema) -> dict[str, Any]:
     return _loosen(target.schema, nested=False)
 
 
+def without_null(loose: dict[str, Any]) -> dict[str, Any]:
+    """A leaf of the part schema (``part_schema``) that must be given: null no longer allowed."""
+    if "enum" in loose:
+        return {"enum": [v for v in loose["enum"] if v is not None]}
+    if "anyOf" in loose:
+        kept = [k for k in loose["anyOf"] if k.get("type") != "null"]
+        return kept[0] if len(kept) == 1 else {"anyOf": kept}
+    kinds = [k for k in kinds_of(loose) if k != "null"]
+    return {**loose, "type": kinds[0] if len(kinds) == 1 else kinds}
+
+
 def kinds_of(schema: dict[str, Any]) -> set[str]:
     """The JSON types ``schema`` names in its ``type`` (one, a list, or none)."""
     kind = schema.get("type")

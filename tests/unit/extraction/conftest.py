@@ -48,8 +48,9 @@ def tokens() -> TokenCounter:
 
 @pytest.fixture
 def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
-    """``planned(texts, schema, answer, profile=None, part_tokens=…, examples=…)``: the extraction
-    run for the texts, planned by ``ExtractionEngine`` and not yet run."""
+    """``planned(texts, schema, answer, profile=None, part_tokens=…, examples=…, instruction=…)``:
+    the extraction run for the texts, planned by ``ExtractionEngine`` and not yet run (an empty
+    schema: the instruction's)."""
 
     def plan(
         texts: Sequence[str],
@@ -62,6 +63,7 @@ def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
         bounded: bool = True,
         settings: ExtractionSettings | None = None,
         examples: Sequence[ExtractionExample] = (),
+        instruction: str = "Extract the data the JSON schema describes.",
     ) -> DocumentExtraction:
         settings = settings or ExtractionSettings(
             part_tokens=part_tokens, object_part_tokens=max(64, part_tokens)
@@ -74,11 +76,10 @@ def planned(tokens: TokenCounter) -> Callable[..., DocumentExtraction]:
             ReadyDocument(n, f"doc-{n}.txt", None, Document(format="txt", text=text), tokens.count(text))
             for n, text in enumerate(texts, start=1)
         ]
-        instruction = "Extract the data the JSON schema describes."
         request = ChatRequest(
             model="qwen-long",
             messages=[Message("user", instruction)],
-            params=GenerationParams(json_schema=schema),
+            params=GenerationParams(json_schema=schema or None, json_object=not schema),
             extraction=ExtractionOptions(grounding=True, profile=profile, examples=tuple(examples)),
         )
         entry = next(e for e in builtin_entries("fake") if e.name == "qwen-long")

@@ -114,15 +114,21 @@ def mend_numbers(
     decimal_comma: bool,
 ) -> list[tuple[str, str, int, int]]:
     """(field, number as written, start, end) for each of the number ``fields`` whose value is
-    not found in ``text`` when ``text`` writes one number of other value with the same digits;
-    offsets as in ``mend_codes``."""
-    found = {s.field for s in sources}
+    not found in ``text`` when ``text`` writes one number of other value with the same digits, or
+    is found where the text writes its digits as another number (the model's "64322" where the
+    text writes "643,22"); offsets as in ``mend_codes``."""
     mended: list[tuple[str, str, int, int]] = []
     for name in fields:
         value = surface.get(name)
-        number = parse_number(value, decimal_comma) if name not in found and isinstance(value, str) else None
+        number = parse_number(value, decimal_comma) if isinstance(value, str) else None
         wanted = _digits(number)
         if number is None or len(wanted) < MIN_MENDED_DIGITS:
+            continue
+        at = next((s for s in sources if s.field == name), None)
+        if at is not None:  # found by its digits: the text says where its separators go
+            read = parse_number(at.text, decimal_comma)
+            if read is not None and read != number and _digits(read) == wanted:
+                mended.append((name, at.text, at.start, at.end))
             continue
         written = {
             (

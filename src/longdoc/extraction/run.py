@@ -198,12 +198,11 @@ class DocumentExtraction:
         return result
 
     def _messages(self, part: Part, shape: str) -> list[ChatMessage]:
-        """A part's prompt, asking for ``shape``. The part is labelled by its place, not its file's
-        name: a small model copies a name it is shown ("sroie_114" as a shop's name)."""
+        """A part's prompt, asking for ``shape``."""
         job = self._job
         document, index = job.documents[part.source], job.indexes[part.source]
         label = f"Part {part.number} of {len(job.parts)}: " + location(
-            f"document {part.source + 1} of {len(job.documents)}", part.first_page, part.last_page
+            f'"{document.name}"', part.first_page, part.last_page
         )
         text = part.text(document.document.text, index)
         prompt = PROMPT.format(
@@ -319,6 +318,7 @@ class DocumentExtraction:
                     surface, sources, part_text, part.start, self._numbers, conventions.decimal_comma
                 ):
                     surface = {**surface, name: number}
+                    sources = [s for s in sources if s.field != name]
                     sources.append(located(name, start, end, "exact", document))
             if self._settings.drop_ungrounded and isinstance(surface, dict) and not job.target.is_array:
                 surface = supported(surface, sources, self._needed)

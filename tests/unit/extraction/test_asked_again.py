@@ -1,6 +1,6 @@
 """A required field no part gave is asked once more of the part that matches it best, under a
-schema that takes no null; only a value written in that part is kept. A part's prompt names the
-part by its place, not by its file's name."""
+schema that takes no null; only a value written in that part (or a choice among the schema's) is
+kept."""
 
 from __future__ import annotations
 
@@ -64,18 +64,6 @@ def test_a_part_with_every_required_field_is_asked_once(planned: Callable[..., D
     model = extraction._backend
     assert isinstance(model, FakeBackend)
     assert len(model.calls) == 1
-
-
-def test_the_prompt_names_the_part_by_its_place_not_its_file(
-    planned: Callable[..., DocumentExtraction],
-) -> None:
-    extraction = planned([RECEIPT], SCHEMA, answering({"shop": "SUNRISE MART SDN BHD", "total": "8.20"}))
-    list(extraction.run(None))
-    model = extraction._backend
-    assert isinstance(model, FakeBackend)
-    prompt = model.calls[0][0][-1].content
-    assert "Part 1 of 1: document 1 of 1" in prompt
-    assert "doc-1.txt" not in prompt
 
 
 def test_a_field_an_instruction_names_is_asked_again(planned: Callable[..., DocumentExtraction]) -> None:

@@ -1,3 +1,4 @@
+from longdoc.extraction.grounding import Grounding
 from longdoc.extraction.repair import mend_codes, mend_dates, mend_numbers, shape
 from support.extraction import grounded
 
@@ -47,3 +48,12 @@ def test_a_found_number_or_one_written_twice_differently_is_left() -> None:
     assert mend_numbers({"total": "598112"}, [grounded("total", 0, 3)], TOTALS, 0, ["total"], True) == []
     twice = "Sum 1.234,5 and later 12,345"
     assert mend_numbers({"total": "12345"}, [], twice, 0, ["total"], True) == []
+
+
+def test_a_number_found_by_its_digits_takes_the_separators_written_there() -> None:
+    at = TOTALS.index("643,22")
+    found = Grounding("total", "file-fe-x", None, 9 + at, 9 + at + 6, "643,22", "exact")
+    assert mend_numbers({"total": "64322"}, [found], TOTALS, 9, ["total"], True) == [
+        ("total", "643,22", 9 + at, 9 + at + 6)
+    ]
+    assert mend_numbers({"total": "643,22"}, [found], TOTALS, 9, ["total"], True) == []  # as written

@@ -197,13 +197,13 @@ class DocumentExtraction:
                 break
         return result
 
-    def _messages(self, part: Part, shape: str) -> list[ChatMessage]:
-        """A part's prompt, asking for ``shape``."""
+    def _messages(self, part: Part, shape: str, named: bool = True) -> list[ChatMessage]:
+        """A part's prompt, asking for ``shape``; labelled with its file's name unless not ``named``
+        (then by its place: a small model asked for a value it could not find copies the name)."""
         job = self._job
         document, index = job.documents[part.source], job.indexes[part.source]
-        label = f"Part {part.number} of {len(job.parts)}: " + location(
-            f'"{document.name}"', part.first_page, part.last_page
-        )
+        name = f'"{document.name}"' if named else f"document {part.source + 1} of {len(job.documents)}"
+        label = f"Part {part.number} of {len(job.parts)}: " + location(name, part.first_page, part.last_page)
         text = part.text(document.document.text, index)
         prompt = PROMPT.format(
             instruction=job.instruction, label=job.examples + label, text=text, shape=shape
@@ -250,7 +250,12 @@ class DocumentExtraction:
         where = f"part {part.number} of {len(job.parts)}, asked again"
         try:
             answer = ask(
-                self._backend, self._messages(part, shape), params, cancel, where, self._settings.part_retries
+                self._backend,
+                self._messages(part, shape, named=False),
+                params,
+                cancel,
+                where,
+                self._settings.part_retries,
             )
         except (ModelUnavailable, RateLimited):
             raise

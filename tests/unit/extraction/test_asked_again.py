@@ -80,3 +80,15 @@ def test_a_choice_among_the_schemas_options_is_kept_unwritten(extract: Extract) 
     answer = answering({"shop": "SUNRISE MART SDN BHD", "total": "8.20", "kind": None}, {"kind": "receipt"})
     value, _ = extract([RECEIPT], schema, answer)
     assert value["kind"] == "receipt"  # the text never writes "receipt"
+
+
+def test_a_part_asked_again_is_shown_without_its_files_name(
+    planned: Callable[..., DocumentExtraction],
+) -> None:
+    extraction = planned([RECEIPT], SCHEMA, answering({"shop": "SUNRISE MART SDN BHD", "total": None}, {}))
+    list(extraction.run(None))
+    model = extraction._backend
+    assert isinstance(model, FakeBackend)
+    first, again = (messages[-1].content for messages, _ in model.calls)
+    assert '"doc-1.txt"' in first
+    assert "doc-1.txt" not in again and "Part 1 of 1: document 1 of 1" in again

@@ -6,7 +6,9 @@ grammar; other backends are wrapped by the validate-and-retry guard). An answer 
 request names, if any, corrects them (``profiles``); every value is aligned to the part's text,
 and a list item most of whose values are not found there, or a single object's value that is
 not, is dropped (``drop_ungrounded``). Dates and numbers are read by each document's conventions
-(``conventions``). The parts' items are then made one answer (``assembly``).
+(``conventions``). A single object's required field no part gave is asked once more, of the
+part that matches it best, where null is not an answer. The parts' items are then made one
+answer (``assembly``).
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ columns than every listed item did (a total, a note) is not an item. Nothing is 
 header when a field was mostly not a cell of its item's row: the model took it from elsewhere,
 and the rows cannot give it. A field no listed item gave may take the column its header names
 (``headers``), and so may one the items took from the rows' numbers (1, 2, 3…: a quantity
-read from the "N°" column). An item may also be placed in a row by names written inside its cells (a name cut
-free of its attribute line); its row is then read, but no other row becomes an item unless the
-items showed the columns by whole cells.
+read from the "N°" column). An item may also be placed in a row by names written inside its
+cells (a name cut free of its attribute line); its row is then read, but no other row becomes an
+item unless the items showed the columns by whole cells.
 
 A table a PDF's text layer writes as plain lines is read by ``line_tables``.
 """
